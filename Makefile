@@ -1,0 +1,53 @@
+# pedpatterns: two commands for a newcomer, `make demo` and `make test`.
+# Every dependency is installed here; nothing installed by hand is assumed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LS_VENV := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed
+
+.PHONY: help install labelstudio demo test bench lint clean
+
+help:
+	@echo "make demo   — установить всё и прогнать весь конвейер на учебном уроке"
+	@echo "make test   — установить всё и запустить тесты"
+	@echo "make bench  — замеры скорости (bench/README.md)"
+	@echo "make lint   — проверка кода (ruff)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "Нужен Python 3.10-3.12, найден %d.%d. Укажите другой: make PYTHON=python3.11 ..." % v)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip check
+	@touch $@
+
+install: $(STAMP)
+
+$(LS_STAMP): requirements-labelstudio.txt
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet -r requirements-labelstudio.txt
+	@touch $@
+
+labelstudio: $(LS_STAMP)
+
+demo: install
+	$(PY) tools/demo.py
+
+test: install labelstudio
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/run_all.py
+
+lint: install
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf part_films/*.mp4 part_films/*.parts.json processed_data/*/ dataset_foto/*/ auto_labeled_dataset/*/ \
+	       new_videos/reports tasks.json image_pattern_model.h5 mlb.pkl *.metrics.json text_pattern_model.joblib

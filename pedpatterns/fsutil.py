@@ -1,0 +1,104 @@
+"""Writing files and folders so that a crash never leaves half of one behind.
+
+Every output of every stage goes through these helpers: the content is written to a
+temporary sibling (its name starts with :data:`layout.TMP_PREFIX`) and renamed into place,
+which is atomic on one file system. A reader therefore sees the old version or the new
+one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+from .layout import TMP_PREFIX
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create ``path`` (and parents); a folder that cannot be written is a user error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"Не удалось создать папку «{path}»: {exc.strerror or exc}. "
+            "Проверьте права на запись или укажите другую папку."
+        ) from exc
+    if not os.access(path, os.W_OK):
+        raise UserError(
+            f"Нет права записи в папку «{path}». "
+            "Разрешите запись (например, chmod u+w) или укажите другую папку."
+        )
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``.
+
+    Works for a file or a folder: the caller creates whatever it likes at the yielded
+    path. On an exception the temporary is removed and ``target`` stays as it was.
+    """
+    target = Path(target)
+    ensure_dir(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        yield tmp
+        replace(tmp, target)
+    finally:
+        remove(tmp)
+
+
+def replace(src: Path, target: Path) -> None:
+    """Move ``src`` onto ``target``; an existing folder at ``target`` is swapped out first."""
+    if target.is_dir() and not target.is_symlink():
+        old = target.with_name(f"{TMP_PREFIX}{target.name}.old")
+        remove(old)
+        os.replace(target, old)
+        os.replace(src, target)
+        remove(old)
+    else:
+        os.replace(src, target)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def clean_leftovers(folder: Path) -> None:
+    """Remove temporaries that an interrupted run left in ``folder``."""
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if p.name.startswith(TMP_PREFIX):
+                remove(p)

@@ -1,0 +1,234 @@
+"""Every folder and file-name rule of a pedpatterns project, defined once.
+
+The stages talk to each other only through files, so the names of those files are the
+contract between them. No other module spells a folder or file name: it asks a
+:class:`Layout`. A layout is bound to a project root passed in, never to the current
+directory, so the scripts work when started from anywhere and tests run in a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+# The top level fixed by the user.
+FILMS = "films"
+PART_FILMS = "part_films"
+PROCESSED_DATA = "processed_data"
+DATASET_FOTO = "dataset_foto"
+NEW_VIDEOS = "new_videos"
+AUTO_LABELED = "auto_labeled_dataset"
+TOP_FOLDERS = (FILMS, PART_FILMS, PROCESSED_DATA, DATASET_FOTO, NEW_VIDEOS, AUTO_LABELED)
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm")
+
+# Inside processed_data/<part>/.
+SEGMENTS_CSV = "segments.csv"
+TRANSCRIPT_JSON = "transcript.json"
+LABEL_CONFIG_XML = "label_config.xml"
+
+# Inside part_films/.
+PARTS_INDEX_SUFFIX = ".parts.json"
+PART_SEPARATOR = "_part"
+
+# Names of temporary siblings: a folder or file being built is never mistaken for a
+# finished one, and an interrupted run's leftovers are recognisable and removable.
+TMP_PREFIX = ".tmp-"
+
+
+def segment_keyframe_name(index: int) -> str:
+    """Keyframe of segment ``index``; the same shape auto_classifier's documentation promises."""
+    return f"segment_{index:03d}_keyframe.jpg"
+
+
+def segment_audio_name(index: int) -> str:
+    """Audio clip of segment ``index``: MP3 because every browser Label Studio runs in plays it."""
+    return f"segment_{index:03d}_audio.mp3"
+
+
+def part_stem(film_stem: str, number: int) -> str:
+    """Name of a part: the film's name and a zero-padded number, so parts sort in order."""
+    return f"{film_stem}{PART_SEPARATOR}{number:03d}"
+
+
+_PART_RE = re.compile(rf"^(?P<film>.+){PART_SEPARATOR}(?P<number>\d{{3,}})$")
+
+
+def split_part_stem(stem: str) -> tuple[str, int] | None:
+    """Inverse of :func:`part_stem`; ``None`` for a name that is not a part's."""
+    match = _PART_RE.match(stem)
+    if not match:
+        return None
+    return match["film"], int(match["number"])
+
+
+def safe_stem(name: str) -> str:
+    """A film's stem made safe for every file system and URL, keeping Cyrillic letters.
+
+    Spaces, Cyrillic and most punctuation are kept (they are the user's own names and work
+    everywhere once URL-encoded); only characters that break a path, a shell-less command
+    line or a Windows file system are replaced.
+    """
+    name = unicodedata.normalize("NFC", name).strip()
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name)
+    name = name.strip(". ") or "film"
+    return name
+
+
+def is_video(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The project's folders and files under one root."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
+    # --- top-level folders -------------------------------------------------------------
+    @property
+    def films(self) -> Path:
+        return self.root / FILMS
+
+    @property
+    def part_films(self) -> Path:
+        return self.root / PART_FILMS
+
+    @property
+    def processed_data(self) -> Path:
+        return self.root / PROCESSED_DATA
+
+    @property
+    def dataset_foto(self) -> Path:
+        return self.root / DATASET_FOTO
+
+    @property
+    def new_videos(self) -> Path:
+        return self.root / NEW_VIDEOS
+
+    @property
+    def auto_labeled(self) -> Path:
+        return self.root / AUTO_LABELED
+
+    # --- top-level files ---------------------------------------------------------------
+    @property
+    def labeled_csv(self) -> Path:
+        return self.root / "labeled.csv"
+
+    @property
+    def tasks_json(self) -> Path:
+        return self.root / "tasks.json"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / ".env"
+
+    @property
+    def image_model(self) -> Path:
+        return self.root / "image_pattern_model.h5"
+
+    @property
+    def mlb(self) -> Path:
+        return self.root / "mlb.pkl"
+
+    @property
+    def image_metrics(self) -> Path:
+        return self.root / "image_pattern_model.metrics.json"
+
+    @property
+    def text_model(self) -> Path:
+        return self.root / "text_pattern_model.joblib"
+
+    @property
+    def text_metrics(self) -> Path:
+        return self.root / "text_pattern_model.metrics.json"
+
+    # --- films and parts ---------------------------------------------------------------
+    def list_films(self) -> list[Path]:
+        return sorted(p for p in self.films.glob("*") if is_video(p))
+
+    def list_parts(self) -> list[Path]:
+        return sorted(
+            p for p in self.part_films.glob("*.mp4") if is_video(p) and split_part_stem(p.stem)
+        )
+
+    def list_new_videos(self) -> list[Path]:
+        return sorted(p for p in self.new_videos.glob("*") if is_video(p))
+
+    def film_parts(self, film_stem: str) -> list[Path]:
+        return [p for p in self.list_parts() if split_part_stem(p.stem)[0] == film_stem]
+
+    def part_path(self, film_stem: str, number: int) -> Path:
+        return self.part_films / f"{part_stem(film_stem, number)}.mp4"
+
+    def parts_index(self, film_stem: str) -> Path:
+        """The record of each part's true start and duration in the film (JSON)."""
+        return self.part_films / f"{film_stem}{PARTS_INDEX_SUFFIX}"
+
+    # --- processed parts ---------------------------------------------------------------
+    def part_dir(self, part: str) -> Path:
+        return self.processed_data / part
+
+    def segments_csv(self, part: str) -> Path:
+        return self.part_dir(part) / SEGMENTS_CSV
+
+    def transcript_json(self, part: str) -> Path:
+        return self.part_dir(part) / TRANSCRIPT_JSON
+
+    def label_config(self, part: str) -> Path:
+        return self.part_dir(part) / LABEL_CONFIG_XML
+
+    def keyframe(self, part: str, index: int) -> Path:
+        return self.part_dir(part) / segment_keyframe_name(index)
+
+    def audio_clip(self, part: str, index: int) -> Path:
+        return self.part_dir(part) / segment_audio_name(index)
+
+    def processed_parts(self) -> list[str]:
+        """Parts whose processing finished (a finished part always has its segments.csv)."""
+        if not self.processed_data.is_dir():
+            return []
+        return sorted(
+            d.name
+            for d in self.processed_data.iterdir()
+            if d.is_dir() and not d.name.startswith(".") and (d / SEGMENTS_CSV).is_file()
+        )
+
+    # --- image dataset -----------------------------------------------------------------
+    def dataset_split(self, split: str) -> Path:
+        return self.dataset_foto / split
+
+    def dataset_metadata(self, split: str) -> Path:
+        return self.dataset_split(split) / "metadata.jsonl"
+
+    # --- predictions and reports -------------------------------------------------------
+    def auto_labeled_video(self, video_stem: str) -> Path:
+        """One video's auto-labelling results, kept apart so a second video never overwrites them."""
+        return self.auto_labeled / video_stem
+
+    @property
+    def reports(self) -> Path:
+        return self.new_videos / "reports"
+
+    def report_dir(self, video_stem: str) -> Path:
+        return self.reports / video_stem
+
+    # --- helpers -----------------------------------------------------------------------
+    def relative(self, path: Path) -> str:
+        """A path inside the root, as POSIX text relative to it (what URLs and CSVs store)."""
+        return Path(path).resolve().relative_to(self.root).as_posix()
+
+    def ensure_top_folders(self) -> None:
+        for name in TOP_FOLDERS:
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+
+def default_root() -> Path:
+    """The project root: the folder that holds the scripts, wherever they are started from."""
+    return Path(__file__).resolve().parent.parent
