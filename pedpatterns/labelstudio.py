@@ -1,0 +1,107 @@
+"""What pedpatterns hands to Label Studio: the labeling config and tasks.json.
+
+Files are referenced by Label Studio's local-files URLs (``/data/local-files/?d=<path>``)
+relative to the project root, so one Label Studio started with the project root as its
+document root serves every keyframe and audio clip, Cyrillic names and spaces included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from xml.sax.saxutils import quoteattr
+
+from . import fsutil
+from .errors import UserError
+from .layout import Layout
+
+LOCAL_FILES_PREFIX = "/data/local-files/?d="
+
+# Names of the config's tags. The export names its columns after them, so the reader
+# (labels.py) uses the same constants.
+IMAGE_TAG = "image"
+AUDIO_TAG = "audio"
+TEXT_TAG = "text"
+CHOICES_TAG = "pattern"
+
+
+def label_config_xml(patterns: Iterable[str]) -> str:
+    """The labeling interface: keyframe, audio clip, transcript and a multi-choice list of patterns."""
+    choices = "\n".join(f"    <Choice value={quoteattr(p)}/>" for p in patterns)
+    return f"""<View>
+  <Header value="$film · $part · сегмент $segment · $time"/>
+  <Image name="{IMAGE_TAG}" value="${IMAGE_TAG}" zoom="true" maxWidth="720px"/>
+  <Audio name="{AUDIO_TAG}" value="${AUDIO_TAG}"/>
+  <Text name="{TEXT_TAG}" value="${TEXT_TAG}"/>
+  <Header value="Какие педагогические паттерны вы видите в этом фрагменте?"/>
+  <Choices name="{CHOICES_TAG}" toName="{IMAGE_TAG}" choice="multiple" showInLine="false">
+{choices}
+  </Choices>
+</View>
+"""
+
+
+def local_files_url(layout: Layout, path: Path) -> str:
+    """The URL under which Label Studio serves ``path`` (a file inside the project root)."""
+    return LOCAL_FILES_PREFIX + quote(layout.relative(path), safe="/")
+
+
+def format_time(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def segment_task(layout: Layout, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One task of tasks.json from one row of segments.csv."""
+    part = str(row["part"])
+    index = int(row["segment"])
+    part_dir = layout.part_dir(part)
+    return {
+        "data": {
+            IMAGE_TAG: local_files_url(layout, part_dir / str(row["keyframe"])),
+            AUDIO_TAG: local_files_url(layout, part_dir / str(row["audio"])),
+            TEXT_TAG: str(row.get("text") or ""),
+            "film": str(row["film"]),
+            "part": part,
+            "segment": index,
+            "segment_id": f"{part}/{index:03d}",
+            "lesson_start": round(float(row["lesson_start"]), 2),
+            "lesson_end": round(float(row["lesson_end"]), 2),
+            "time": f"{format_time(float(row['lesson_start']))}–{format_time(float(row['lesson_end']))}",
+        }
+    }
+
+
+def segment_tasks(layout: Layout, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [segment_task(layout, row) for row in rows]
+
+
+def read_tasks(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(
+            f"Файл «{path}» повреждён ({exc}). Удалите его и обработайте части заново: "
+            "python prepare_data.py --all"
+        ) from None
+    if not isinstance(tasks, list):
+        raise UserError(f"В «{path}» ожидался список задач Label Studio. Удалите файл и обработайте части заново.")
+    return tasks
+
+
+def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) -> int:
+    """Replace ``part``'s tasks in tasks.json, keep every other part's; return the total count.
+
+    Tasks stay ordered by part and segment, so the file reads in lesson order.
+    """
+    kept = [t for t in read_tasks(layout.tasks_json) if t.get("data", {}).get("part") != part]
+    merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), int(t["data"].get("segment", 0))))
+    fsutil.write_json(layout.tasks_json, merged)
+    return len(merged)
