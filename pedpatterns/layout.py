@@ -49,6 +49,15 @@ def segment_audio_name(index: int) -> str:
     return f"segment_{index:03d}_audio.mp3"
 
 
+_KEYFRAME_RE = re.compile(r"^segment_(?P<index>\d{3,})_keyframe\.jpg$")
+
+
+def parse_keyframe_name(name: str) -> int | None:
+    """Segment index of a keyframe's file name; ``None`` for any other name."""
+    match = _KEYFRAME_RE.match(name)
+    return int(match["index"]) if match else None
+
+
 def part_stem(film_stem: str, number: int) -> str:
     """Name of a part: the film's name and a zero-padded number, so parts sort in order."""
     return f"{film_stem}{PART_SEPARATOR}{number:03d}"
@@ -189,6 +198,14 @@ class Layout:
 
     def audio_clip(self, part: str, index: int) -> Path:
         return self.part_dir(part) / segment_audio_name(index)
+
+    def keyframe_owner(self, path: Path) -> tuple[str, int] | None:
+        """(part, segment) of a keyframe path inside processed_data/, else ``None``."""
+        path = Path(path)
+        index = parse_keyframe_name(path.name)
+        if index is None or path.parent.parent != self.processed_data:
+            return None
+        return path.parent.name, index
 
     def processed_parts(self) -> list[str]:
         """Parts whose processing finished (a finished part always has its segments.csv)."""

@@ -1,0 +1,106 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from pedpatterns import labels
+from pedpatterns.errors import UserError
+from pedpatterns.layout import Layout
+from tests.factories import make_processed_part, write_ls_csv
+
+P1, P2 = "Паттерн 1: Удержание внимания", "Паттерн 2: Обратная связь"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Layout:
+    root = tmp_path / "проект с пробелом"
+    root.mkdir()
+    lay = Layout(root)
+    make_processed_part(lay, "Урок 1_part001", 4)
+    return lay
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("Паттерн 1", ("Паттерн 1",)),
+    ('{"choices": ["a", "b"]}', ("a", "b")),
+    ("", ()),
+    (float("nan"), ()),
+    ({"choices": ["x"]}, ("x",)),
+])
+def test_parse_choices(cell, expected) -> None:
+    assert labels.parse_choices(cell) == expected
+
+
+def test_merge_majority_and_agreement() -> None:
+    assert labels.merge_annotations([["a", "b"]]) == (["a", "b"], 1.0)
+    chosen, agreement = labels.merge_annotations([["a"], ["b"]])
+    assert chosen == ["a", "b"] and agreement == 0.5
+    chosen, agreement = labels.merge_annotations([["a"], ["a"], ["b"]])
+    assert chosen == ["a"] and agreement == pytest.approx(2 / 3)
+    assert labels.merge_annotations([["a"], ["b"]], min_share=0.75)[0] == []
+
+
+def test_reads_ls_csv_merges_and_joins_segments(project: Layout) -> None:
+    part = "Урок 1_part001"
+    csv_path = write_ls_csv(project, project.labeled_csv, [
+        (part, 0, [P1, P2], "a@x"), (part, 0, [P1], "b@x"),
+        (part, 1, [P2], "a@x"),
+        (part, 2, [], "a@x"),
+    ])
+    result = labels.load_labeled_segments(project, csv_path, known_patterns=[P1, P2])
+    frame = result.frame.set_index("segment")
+    assert list(frame.index) == [0, 1]
+    assert frame.loc[0, "labels"] == [P1, P2] and frame.loc[0, "annotators"] == 2
+    assert frame.loc[0, "agreement"] == pytest.approx(0.75)
+    assert frame.loc[1, "labels"] == [P2] and frame.loc[1, "text"] == "segment 1"
+    assert Path(frame.loc[1, "keyframe"]).is_file()
+    assert result.patterns == [P1, P2]
+
+
+def test_excel_csv_semicolon_cp1251(project: Layout) -> None:
+    path = write_ls_csv(project, project.root / "excel.csv", [("Урок 1_part001", 3, [P1], "a")],
+                        delimiter=";", encoding="cp1251")
+    assert labels.load_labeled_segments(project, path).frame["labels"].tolist() == [[P1]]
+
+
+def test_urls_outside_the_project_are_refused(project: Layout) -> None:
+    for url in ["/data/local-files/?d=../secret.jpg", "/data/local-files/?d=/etc/passwd",
+                "http://evil.example/data/local-files/?d=processed_data/x.jpg", "file:///etc/passwd"]:
+        with pytest.raises(UserError):
+            labels.url_to_path(project, url)
+    encoded = "%D0%A3%D1%80%D0%BE%D0%BA%201_part001"
+    ok = labels.url_to_path(project, f"/data/local-files/?d=processed_data/{encoded}/segment_000_keyframe.jpg")
+    assert ok == project.keyframe("Урок 1_part001", 0)
+
+
+def test_missing_files_are_reported_and_nothing_usable_is_an_error(project: Layout) -> None:
+    part = "Урок 1_part001"
+    path = write_ls_csv(project, project.labeled_csv, [(part, 0, [P1], "a"), (part, 1, [P2], "a")])
+    project.keyframe(part, 1).unlink()
+    result = labels.load_labeled_segments(project, path)
+    assert len(result.frame) == 1 and any("не найден" in p for p in result.problems)
+    project.keyframe(part, 0).unlink()
+    with pytest.raises(UserError, match="нет ни одного"):
+        labels.load_labeled_segments(project, path)
+
+
+def test_csv_without_choices_column_names_found_columns(project: Layout) -> None:
+    path = project.root / "bad.csv"
+    path.write_text("image,foo\nx,y\n", encoding="utf-8")
+    with pytest.raises(UserError, match="Найдены колонки: image, foo"):
+        labels.read_export(path)
+
+
+def test_json_and_json_min_exports(project: Layout) -> None:
+    url = "/data/local-files/?d=processed_data/Урок 1_part001/segment_002_keyframe.jpg"
+    full = [{"id": 1, "data": {"image": url}, "annotations": [
+        {"id": 5, "completed_by": 1, "was_cancelled": False,
+         "result": [{"from_name": "pattern", "to_name": "image", "type": "choices", "value": {"choices": [P1, P2]}}]},
+        {"id": 6, "completed_by": 2, "was_cancelled": True, "result": []},
+    ]}]
+    (project.root / "full.json").write_text(json.dumps(full, ensure_ascii=False), encoding="utf-8")
+    result = labels.load_labeled_segments(project, project.root / "full.json")
+    assert result.frame["labels"].tolist() == [[P1, P2]] and result.frame["annotators"].tolist() == [1]
+    mini = [{"image": url, "pattern": {"choices": [P2]}, "annotator": "a", "annotation_id": 1}]
+    (project.root / "min.json").write_text(json.dumps(mini, ensure_ascii=False), encoding="utf-8")
+    assert labels.load_labeled_segments(project, project.root / "min.json").frame["labels"].tolist() == [[P2]]
