@@ -233,7 +233,8 @@ def card_body(contents: DatasetContents, *, repo_id: str, license_id: str, priva
     ]
     for i, p in enumerate(contents.patterns):
         c = counts.get(p, {})
-        out.append(f"| {i} | {p} | {describe(p) or '—'} | {c.get(TRAIN, 0)} | {c.get(TEST, 0)} |")
+        name, text = p.replace("|", "\\|"), (describe(p) or "—").replace("|", "\\|")  # a "|" would end the cell
+        out.append(f"| {i} | {name} | {text} | {c.get(TRAIN, 0)} | {c.get(TEST, 0)} |")
     out += [
         "",
         "Колонка `labels` хранит номера (id) паттернов из этой таблицы, колонка `label_names` — их названия.",
