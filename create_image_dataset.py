@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from pedpatterns import cli
+from pedpatterns import cli, dataset, labels, patterns
+from pedpatterns.errors import UserError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,9 +16,49 @@ def main(argv: list[str] | None = None) -> int:
         "Часть 3. Собирает датасет изображений dataset_foto/ из разметки labeled.csv "
         "и ключевых кадров в processed_data/.",
     )
+    parser.add_argument("--labels", type=Path, default=None,
+                        help="файл разметки из Label Studio (по умолчанию: labeled.csv в папке проекта)")
+    parser.add_argument("--min-share", type=float, default=labels.DEFAULT_MIN_SHARE,
+                        help="паттерн засчитывается, если его выбрала хотя бы такая доля экспертов сегмента")
+    parser.add_argument("--patterns", type=Path, default=None,
+                        help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
+    parser.add_argument("--test-share", type=float, default=dataset.DEFAULT_TEST_SHARE,
+                        help="доля примеров для проверки (test); фильмы или части целиком")
+    parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED,
+                        help="число для случайного выбора test: с тем же числом выбор повторяется")
+    parser.add_argument("--split-by", choices=dataset.SPLIT_BY, default="film",
+                        help="чем делить на train и test: film — целыми фильмами, part — целыми частями")
+    parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
-    cli.layout_from(args)
-    raise cli.not_built("создание датасета изображений (create_image_dataset.py)")
+    layout = cli.layout_from(args)
+    if not 0 < args.min_share <= 1:
+        raise UserError(f"--min-share должен быть больше 0 и не больше 1, получено {args.min_share}.")
+    if not 0 <= args.test_share < 1:
+        raise UserError(f"--test-share должен быть от 0 до 1 (не включая 1), получено {args.test_share}.")
+
+    known = patterns.load_patterns(args.patterns)
+    labeled = labels.load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)
+    if labeled.problems:
+        print(f"Пропущено строк разметки: {len(labeled.problems)}")
+        for problem in labeled.problems[:20]:
+            print(f"  - {problem}")
+
+    old = dataset.existing_images(layout)
+    if old and not cli.confirm(
+        f"В {layout.dataset_foto.name}/ уже есть датасет ({old} изображений). Заменить его новым?",
+        assume_yes=args.yes,
+    ):
+        print("Ничего не изменено.")
+        return 0
+
+    summary = dataset.build_dataset(
+        layout, labeled, known, test_share=args.test_share, seed=args.seed, split_by=args.split_by
+    )
+    vocabulary = list(dict.fromkeys([*known, *labeled.patterns]))
+    print(f"\nДатасет собран: {layout.dataset_foto}")
+    print(dataset.format_summary(summary, vocabulary, known))
+    print("\nДальше: python upload_dataset.py (загрузка на Hugging Face Hub).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,19 +4,72 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
-from pedpatterns import cli
+from pedpatterns import cli, dataset, hub
+from pedpatterns.layout import TMP_PREFIX
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(
         "upload_dataset.py",
-        "Часть 3. Загружает dataset_foto/ на Hugging Face Hub одним коммитом (токен — в файле .env).",
+        "Часть 3. Загружает dataset_foto/ на Hugging Face Hub одним коммитом (токен — в файле .env). "
+        "Прежняя версия на Hub заменяется целиком и остаётся в истории; новая получает метку-версию.",
     )
-    parser.add_argument("--yes", action="store_true", help="не задавать вопросов")
+    parser.add_argument("--repo", default=None,
+                        help="куда загружать: <аккаунт>/<имя датасета> (по умолчанию: HF_DATASET_REPO из .env)")
+    parser.add_argument("--public", action="store_true",
+                        help="сделать датасет открытым для всех (по умолчанию приватный: на кадрах могут быть дети)")
+    parser.add_argument("--license", default=hub.DEFAULT_LICENSE,
+                        help="лицензия датасета в карточке (идентификатор Hugging Face)")
+    parser.add_argument("--tag", default=None,
+                        help="метка версии (по умолчанию: дата, например v2026.11.25; при повторе — v2026.11.25-2)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="ничего не загружать: собрать то, что ушло бы на Hub, в папку hub_preview/ и показать")
+    parser.add_argument("--yes", action="store_true", help="загрузить без вопроса-подтверждения")
     args = parser.parse_args(argv)
-    cli.layout_from(args)
-    raise cli.not_built("загрузка датасета на Hugging Face Hub (upload_dataset.py)")
+    layout = cli.layout_from(args)
+    license_id = hub.check_license(args.license)
+    private = not args.public
+    visibility = "приватный" if private else "ОТКРЫТЫЙ"
+
+    contents = dataset.read_dataset(layout)
+    settings = hub.read_settings(layout, args.repo)
+    tag = args.tag or hub.default_tag()
+
+    if args.dry_run:
+        repo_id = settings.repo_id
+        if not repo_id:
+            repo_id = hub.PLACEHOLDER_REPO
+            print(f"Имя датасета не задано (HF_DATASET_REPO в .env или --repo): в карточке стоит «{repo_id}».")
+        hub.check_repo_id(repo_id)
+        staged = hub.stage(layout, contents, layout.hub_preview, repo_id=repo_id, license_id=license_id,
+                           private=private)
+        print(f"Пробный запуск: с Hub никто не связывался. Вот что было бы загружено в {repo_id} ({visibility}), "
+              f"версия {tag}:")
+        print(hub.describe_operations(hub.commit_operations(staged, []), remote_known=False))
+        print(f"\nПапка с содержимым коммита (карточка — README.md): {staged}")
+        return 0
+
+    token = hub.require_token(settings, layout)
+    repo_id = hub.check_repo_id(settings.repo_id)
+    if not cli.confirm(f"Загрузить {contents.total} изображений в {repo_id} ({visibility})?", assume_yes=args.yes):
+        print("Ничего не загружено.")
+        return 0
+
+    from huggingface_hub import HfApi
+
+    with tempfile.TemporaryDirectory(prefix=TMP_PREFIX + "hub.", dir=layout.root) as tmp:
+        staged = hub.stage(layout, contents, Path(tmp) / "staged", repo_id=repo_id, license_id=license_id,
+                           private=private)
+        api = HfApi(token=token)
+        print(f"Загрузка в {repo_id} …")
+        result = hub.publish(api, repo_id, staged, tag=tag, private=private, tag_is_explicit=args.tag is not None)
+    print(f"Готово: добавлено файлов — {result.added}, удалено устаревших — {result.deleted}.")
+    print(f"Версия: {result.tag}. Коммит: {result.commit_url}")
+    print(f"Датасет: https://huggingface.co/datasets/{repo_id} ({visibility})")
+    return 0
 
 
 if __name__ == "__main__":

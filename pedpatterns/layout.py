@@ -224,6 +224,21 @@ class Layout:
     def dataset_metadata(self, split: str) -> Path:
         return self.dataset_split(split) / "metadata.jsonl"
 
+    @property
+    def dataset_readme(self) -> Path:
+        """The tracked explanation of dataset_foto/; rebuilding the dataset keeps it."""
+        return self.dataset_foto / "README.md"
+
+    @property
+    def dataset_patterns(self) -> Path:
+        """The ordered pattern list the dataset was built with: the Hub's class ids follow it."""
+        return self.dataset_foto / "patterns.json"
+
+    @property
+    def hub_preview(self) -> Path:
+        """What ``upload_dataset.py --dry-run`` would commit to the Hub, kept for inspection."""
+        return self.root / "hub_preview"
+
     # --- predictions and reports -------------------------------------------------------
     def auto_labeled_video(self, video_stem: str) -> Path:
         """One video's auto-labelling results, kept apart so a second video never overwrites them."""

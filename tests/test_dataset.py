@@ -1,0 +1,244 @@
+"""create_image_dataset.py: grouped split, metadata, loading with `datasets`, atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pedpatterns import dataset, labels, patterns
+from pedpatterns.errors import UserError
+from pedpatterns.layout import TMP_PREFIX, Layout
+from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
+
+P1, P2, P3 = patterns.default_patterns()[:3]
+FILMS = ("Урок математики", "Урок английского")
+README_TEXT = "# dataset_foto/\n\nОбъяснение, которое хранится в git.\n"
+
+
+def build_project(root: Path, films: tuple[str, ...] = FILMS, parts_per_film: int = 2, segments: int = 4) -> Layout:
+    """A labelled project: films × parts × segments, multi-label rows, two annotators on segment 1."""
+    root.mkdir(parents=True, exist_ok=True)
+    layout = Layout(root)
+    layout.ensure_top_folders()
+    layout.dataset_readme.write_text(README_TEXT, encoding="utf-8")
+    cycle = [P1, P2, P3]
+    annotations = []
+    for f, film in enumerate(films):
+        for k in range(1, parts_per_film + 1):
+            part = f"{film}_part{k:03d}"
+            make_processed_part(layout, part, segments, part_start=600.0 * (k - 1),
+                                text_of=lambda i, f=f: f"фраза {f}-{i}?")
+            for i in range(segments):
+                choices = [cycle[i % 3], cycle[(i + 1) % 3]] if i % 2 else [cycle[i % 3]]
+                annotations.append((part, i, choices, "анна@школа"))
+                if i == 1:
+                    annotations.append((part, i, [cycle[1]], "boris@school"))
+    write_ls_csv(layout, layout.labeled_csv, annotations)
+    return layout
+
+
+def labeled(layout: Layout) -> labels.LabeledSet:
+    return labels.load_labeled_segments(layout, known_patterns=patterns.default_patterns())
+
+
+def read_split(layout: Layout, split: str) -> list[dict]:
+    path = layout.dataset_metadata(split)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def offline_env(tmp_path: Path) -> dict[str, str]:
+    """An environment in which `datasets` and `huggingface_hub` cannot go online and cache in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
+    env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf-home"),
+               PYTHONPATH=str(REPO_ROOT))
+    return env
+
+
+LOAD_SCRIPT = r"""
+import json, sys
+import datasets
+path, data_dir = sys.argv[1:3]
+ds = datasets.load_dataset(path, data_dir=data_dir) if data_dir else datasets.load_dataset(path)
+out = {}
+for split, d in ds.items():
+    f = d.features["labels"]
+    out[split] = {
+        "rows": d.num_rows,
+        "labels_type": type(f).__name__,
+        "inner": type(f.feature).__name__,
+        "inner_dtype": getattr(f.feature, "dtype", None),
+        "names": list(getattr(f.feature, "names", []) or []),
+        "columns": d.column_names,
+        "first": {k: v for k, v in d[0].items() if k != "image"},
+        "image_size": list(d[0]["image"].size),
+    }
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def load_with_datasets(tmp_path: Path, path: str, data_dir: str = "") -> dict:
+    """Load with the real `datasets` in a fresh, offline interpreter; a JSON summary of what it saw.
+
+    A separate interpreter because `datasets` reads HF_*_OFFLINE when imported.
+    """
+    done = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, path, data_dir], capture_output=True, text=True,
+                          env=offline_env(tmp_path), cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Layout:
+    return build_project(tmp_path / "мой проект")
+
+
+# --- pure parts -------------------------------------------------------------------------------
+
+
+def test_image_names_are_ascii_unique_and_order_free() -> None:
+    keys = [("Урок 1_part001", 0), ("Урок_1_part001", 0), ("Щука ёж_part002", 12)]
+    names = dataset.image_names(keys)
+    assert all(n.isascii() and " " not in n and n.endswith(".jpg") for n in names.values())
+    assert len(set(names.values())) == 3
+    assert names[("Щука ёж_part002", 12)] == "Shchuka_ezh_part002_seg012.jpg"
+    assert dataset.image_names(reversed(keys)) == names
+
+
+def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
+    sizes = {"a": 10, "b": 10, "c": 10, "d": 10, "e": 10}
+    first = dataset.choose_test_groups(sizes, 0.2, seed=1)
+    assert first == dataset.choose_test_groups(sizes, 0.2, seed=1) and len(first) == 1
+    assert dataset.choose_test_groups(sizes, 0.4, seed=1).__len__() == 2
+    assert len(dataset.choose_test_groups({"a": 1, "b": 1}, 0.9, seed=0)) == 1  # train never empty
+    assert dataset.choose_test_groups(sizes, 0.0, seed=1) == frozenset()
+    with pytest.raises(UserError):
+        dataset.choose_test_groups(sizes, 1.0, seed=1)
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def test_split_never_shares_a_film_or_part(project: Layout) -> None:
+    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.3, seed=7)
+    train, test = read_split(project, "train"), read_split(project, "test")
+    assert train and test and summary.split_by == "film"
+    assert not {r["part"] for r in train} & {r["part"] for r in test}
+    assert not {r["film"] for r in train} & {r["film"] for r in test}
+    assert summary.images == {"train": len(train), "test": len(test)} and len(train) + len(test) == 16
+
+
+def test_metadata_fields_and_copied_images(project: Layout) -> None:
+    dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    rows = read_split(project, "train") + read_split(project, "test")
+    row = next(r for r in rows if r["part"] == "Урок математики_part002" and r["segment"] == 1)
+    assert set(row) == {"file_name", *dataset.METADATA_COLUMNS}
+    assert row["labels"] == [P2, P3]  # two annotators: P2 by both, P3 by one of two (share 0.5)
+    assert row["annotators"] == 2 and row["agreement"] == pytest.approx(0.75)
+    assert row["film"] == "Урок математики" and row["text"] == "фраза 0-1?"
+    assert row["lesson_start"] == 630.0 and row["lesson_end"] == 660.0
+    split = "train" if row in read_split(project, "train") else "test"
+    image = project.dataset_split(split) / row["file_name"]
+    assert "/" not in row["file_name"] and row["file_name"].isascii()
+    assert image.read_bytes() == project.keyframe("Урок математики_part002", 1).read_bytes()
+    assert json.loads(project.dataset_patterns.read_text(encoding="utf-8")) == patterns.default_patterns()
+    assert project.dataset_readme.read_text(encoding="utf-8") == README_TEXT
+
+
+def test_loads_with_datasets_imagefolder_labels_as_list(project: Layout, tmp_path: Path) -> None:
+    dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    seen = load_with_datasets(tmp_path, "imagefolder", str(project.dataset_foto))
+    assert set(seen) == {"train", "test"}
+    assert seen["train"]["rows"] + seen["test"]["rows"] == 16
+    for info in seen.values():
+        assert info["labels_type"] == "List" and info["inner_dtype"] == "string"
+        assert isinstance(info["first"]["labels"], list) and info["first"]["labels"]
+        assert {"film", "part", "segment", "text", "annotators", "agreement"} <= set(info["columns"])
+        assert info["image_size"] == [64, 64]
+
+
+def test_failure_midway_leaves_previous_dataset_whole(project: Layout) -> None:
+    dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    before = snapshot(project.dataset_foto)
+    assert "README.md" in before and any(k.startswith("train/") for k in before)
+    fresh = labeled(project)
+    # A keyframe vanishes between reading the labels and copying: the build must stop.
+    Path(fresh.frame.iloc[-1]["keyframe"]).unlink()
+    with pytest.raises(UserError, match="не изменён"):
+        dataset.build_dataset(project, fresh, patterns.default_patterns(), seed=99)
+    assert snapshot(project.dataset_foto) == before
+    assert not [p for p in project.root.iterdir() if p.name.startswith(TMP_PREFIX)]
+
+
+def test_one_film_splits_by_part_and_one_part_goes_to_train(tmp_path: Path) -> None:
+    one_film = build_project(tmp_path / "один фильм", films=("Урок",), parts_per_film=3)
+    summary = dataset.build_dataset(one_film, labeled(one_film), patterns.default_patterns())
+    assert summary.split_by == "part" and summary.images["test"] > 0
+    assert not {r["part"] for r in read_split(one_film, "train")} & {r["part"] for r in read_split(one_film, "test")}
+    assert any("один фильм" in n for n in summary.notes)
+
+    one_part = build_project(tmp_path / "одна часть", films=("Урок",), parts_per_film=1)
+    summary = dataset.build_dataset(one_part, labeled(one_part), patterns.default_patterns())
+    assert summary.images == {"train": 4, "test": 0} and not one_part.dataset_split("test").exists()
+    assert any("невозможно" in n for n in summary.notes)
+    assert "невозможно" in dataset.format_summary(summary, patterns.default_patterns())
+
+
+def test_summary_flags_rare_patterns(project: Layout) -> None:
+    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    weak = summary.weak_patterns(patterns.default_patterns())
+    assert P1 not in weak and weak[patterns.default_patterns()[5]] == "нет ни одного примера"
+    text = dataset.format_summary(summary, patterns.default_patterns())
+    assert "train — 8, test — 8" in text and "Мало примеров" in text
+
+
+def test_unreadable_image_is_skipped_and_reported(project: Layout) -> None:
+    project.keyframe("Урок английского_part001", 2).write_bytes(b"not a jpeg")
+    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    assert sum(summary.images.values()) == 15 and len(summary.skipped) == 1
+    assert "сегмент 2" in summary.skipped[0]
+
+
+# --- the script -----------------------------------------------------------------------------
+
+
+def run_script(name: str, *args: str, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO_ROOT / name), *args], capture_output=True, text=True,
+                          input=stdin, env=env, timeout=300)
+
+
+def test_script_builds_replaces_with_yes_and_refuses_without_answer(project: Layout, tmp_path: Path) -> None:
+    env = offline_env(tmp_path)
+    done = run_script("create_image_dataset.py", "--root", str(project.root), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Изображений: train —" in done.stdout and project.dataset_metadata("train").is_file()
+    before = snapshot(project.dataset_foto)
+
+    asked = run_script("create_image_dataset.py", "--root", str(project.root), "--seed", "5", env=env)
+    assert asked.returncode == 130 and "--yes" in asked.stderr and "Traceback" not in asked.stderr
+    assert snapshot(project.dataset_foto) == before
+
+    declined = run_script("create_image_dataset.py", "--root", str(project.root), env=env, stdin="нет\n")
+    assert declined.returncode == 0 and "Ничего не изменено" in declined.stdout
+
+    replaced = run_script("create_image_dataset.py", "--root", str(project.root), "--yes", "--test-share", "0",
+                          env=env)
+    assert replaced.returncode == 0, replaced.stderr
+    assert not project.dataset_split("test").exists() and len(read_split(project, "train")) == 16
+
+
+def test_script_errors_are_russian_without_traceback(project: Layout, tmp_path: Path) -> None:
+    env = offline_env(tmp_path)
+    missing = run_script("create_image_dataset.py", "--root", str(project.root), "--labels", "нет.csv", env=env)
+    assert missing.returncode == 1 and "не найден" in missing.stderr and "Traceback" not in missing.stderr
+    bad_share = run_script("create_image_dataset.py", "--root", str(project.root), "--test-share", "1.5", env=env)
+    assert bad_share.returncode == 1 and "--test-share" in bad_share.stderr
+    assert not project.dataset_metadata("train").exists()
