@@ -136,7 +136,8 @@ def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limi
         if _SENTENCE_END.search(previous.text.rstrip(_TRAILING)) or words[first].start - previous.end >= pause_seconds:
             break
         first -= 1
-    return " ".join(w.text for w in words[first : index + 1])
+    cut = first > 0 and index - first >= limit
+    return ("… " if cut else "") + " ".join(w.text for w in words[first : index + 1])
 
 
 def pause_bins(pause_seconds: float) -> list[tuple[float, float]]:

@@ -23,13 +23,17 @@ from .layout import Layout
 from .lessonmetrics import GOOD_WAIT_SECONDS, METRICS
 
 THUMBNAIL_SIZE = (192, 108)
-SPEECH_COLOUR = "#4C78A8"
+SPEECH_COLOUR = "#5B6B7A"
 QUESTION_COLOUR = "#E45756"
-PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D",
-                   "#FF9DA6", "#BAB0AC")
+PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6",
+                   "#2E86AB", "#8C564B")
 CARD_METRICS = ("speech_share", "silence_share", "longest_monologue_s", "question_count",
                 "wait_after_question_mean_s", "questions_with_good_wait", "speech_rate_wpm", "pause_count",
                 "longest_pause_s", "pause_median_s", "duration_s", "word_count")
+# A card's second number, shown under its main one.
+CARD_DETAILS = {"speech_share": ("время речи", "speech_s"),
+                "longest_monologue_s": ("начало", "longest_monologue_start_s"),
+                "wait_after_question_mean_s": ("медиана", "wait_after_question_median_s")}
 INDEX_METRICS = ("duration_s", "speech_share", "longest_monologue_s", "question_count",
                  "wait_after_question_mean_s", "speech_rate_wpm", "pause_count", "longest_pause_s")
 
@@ -46,11 +50,11 @@ padding-bottom:4px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px}
 .card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .card .name{font-size:.85em;color:#5b6670}.card .value{font-size:1.6em;font-weight:600;margin:2px 0}
-.card .hint{font-size:.78em;color:#7b8794}
+.card .hint{font-size:.78em;color:#7b8794}.card .detail{font-size:.9em;color:#3e4c59;margin-bottom:2px}
 img.plot{max-width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08);font-size:.92em}
 th,td{padding:7px 10px;border-bottom:1px solid #e9ecef;text-align:left;vertical-align:top}
-th{background:#eef1f4;font-weight:600}
+th{background:#eef1f4;font-weight:600}th.num{text-align:right}
 td.num{text-align:right;white-space:nowrap}td.time{white-space:nowrap;color:#3e4c59}
 td.text{max-width:480px}
 .good{color:#2f7d32;font-weight:600}.short{color:#b7791f}
@@ -95,7 +99,7 @@ def format_value(key: str, value: Any) -> str:
         return "—"
     unit = METRICS[key][1]
     if unit == "доля":
-        return f"{round(value * 100)} %"
+        return f"{round(value * 100)} %"
     if unit == "с":
         return duration_text(value)
     if unit == "время":
@@ -205,9 +209,9 @@ def _cards(summary: dict[str, Any]) -> str:
     for key in CARD_METRICS:
         name, _, meaning = METRICS[key]
         extra = ""
-        if key == "longest_monologue_s" and summary.get("longest_monologue_start_s") is not None:
-            start = _metric("longest_monologue_start_s", summary["longest_monologue_start_s"])
-            extra = f'<div class="hint">начало: {start}</div>'
+        if key in CARD_DETAILS:
+            label, detail = CARD_DETAILS[key]
+            extra = f'<div class="detail">{esc(label)}: {_metric(detail, summary[detail])}</div>'
         cards.append(
             f'<div class="card"><div class="name">{esc(name)}</div>{_metric(key, summary[key], "div", "value")}'
             f"{extra}<div class=\"hint\">{esc(meaning)}</div></div>"
@@ -227,7 +231,7 @@ def _model_notice(report: dict[str, Any]) -> str:
     quality = model.get("quality")
     text = (f"Паттерны найдены автоматически лёгкой моделью (звук и текст), обученной на "
             f"{model.get('n_segments', '?')} размеченных сегментах. Паттерн считается найденным, если модель "
-            f"уверена в нём не меньше чем на {round(report['threshold'] * 100)} %. Это подсказка для разбора "
+            f"уверена в нём не меньше чем на {round(report['threshold'] * 100)} %. Это подсказка для разбора "
             "урока, а не оценка учителя.")
     if quality:
         text += (f" Качество на проверке по урокам, которых модель не видела: micro-F1 "
@@ -247,10 +251,10 @@ def _pattern_table(report: dict[str, Any]) -> str:
             f'<tr data-pattern="{esc(item["pattern"])}"><td><span class="bar" style="width:12px;background:{colour}">'
             f'</span>{esc(item["pattern"])}</td><td class="num">{item["segments"]}</td>'
             f'<td class="num">{esc(duration_text(item["seconds"]))}</td>'
-            f'<td class="num">{round(item["share"] * 100)} %</td></tr>'
+            f'<td class="num">{round(item["share"] * 100)} %</td></tr>'
         )
-    return ("<table><tr><th>Паттерн</th><th>Сегментов</th><th>Время</th><th>Доля урока</th></tr>"
-            f"{''.join(rows)}</table>")
+    head = "".join(f'<th class="num">{name}</th>' for name in ("Сегментов", "Время", "Доля урока"))
+    return f"<table><tr><th>Паттерн</th>{head}</tr>{''.join(rows)}</table>"
 
 
 def _questions_table(report: dict[str, Any]) -> str:
@@ -276,7 +280,7 @@ def _patterns_cell(seg: dict[str, Any]) -> str:
         p, prob = item["pattern"], item["probability"]
         cls = "present" if p in present else "absent"
         items.append(f'<span class="pattern {cls}" data-probability="{prob}"><span class="bar" '
-                     f'style="width:{max(2, round(prob * 60))}px"></span>{esc(p)} — {round(prob * 100)} %</span>')
+                     f'style="width:{max(2, round(prob * 60))}px"></span>{esc(p)} — {round(prob * 100)} %</span>')
     if not present:
         items.insert(0, '<span class="muted">уверенно не найдено; вероятнее всего:</span>')
     return "".join(items)
@@ -318,7 +322,7 @@ def render_report(report: dict[str, Any], layout: Layout) -> str:
         f"<section><h2>Главное об уроке</h2>{_cards(summary)}</section>",
         "<section><h2>Ход урока</h2>"
         f'<img class="plot" alt="Ход урока по времени" src="data:image/png;base64,{timeline_png(report)}">'
-        "<p class=\"muted\">Синие полосы — речь, красные треугольники — вопросы"
+        "<p class=\"muted\">Серые полосы — речь, красные треугольники — вопросы"
         + ("; ниже — паттерны, чем ярче цвет, тем увереннее модель." if report["model"] else ".") + "</p></section>",
     ]
     if report["model"]:
@@ -336,7 +340,7 @@ def _top_patterns(report: dict[str, Any], n: int = 3) -> str:
     items = sorted((i for i in report.get("pattern_summary", []) if i["segments"]), key=lambda i: -i["share"])[:n]
     if not report.get("model"):
         return '<span class="muted">нужна разметка</span>'
-    return "<br>".join(f"{esc(i['pattern'])} — {round(i['share'] * 100)} %" for i in items) or "—"
+    return "<br>".join(f"{esc(i['pattern'])} — {round(i['share'] * 100)} %" for i in items) or "—"
 
 
 def render_index(reports: Sequence[dict[str, Any]], layout: Layout) -> str:
