@@ -4,20 +4,76 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from pedpatterns import cli
+from pedpatterns import cli, lessonmetrics, report, textmodel
+from pedpatterns.errors import UserError
+from pedpatterns.labels import DEFAULT_MIN_SHARE
+from pedpatterns.layout import safe_stem
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise ValueError(text)
+    return value
+
+
+_share.__name__ = "число от 0 до 1"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(
         "find_patterns.py",
         "Часть 4а. Лёгкая модель по аудио и тексту: учится на labeled.csv и строит отчёт "
-        "по урокам из new_videos/.",
+        "по каждому уроку из new_videos/ (HTML, CSV и JSON в new_videos/reports/).",
     )
     parser.add_argument("--video", help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
+    parser.add_argument("--retrain", action="store_true", help="обучить модель заново, даже если она свежая")
+    parser.add_argument("--labels", type=Path,
+                        help="файл разметки из Label Studio (по умолчанию — labeled.csv в папке проекта)")
+    parser.add_argument("--min-share", type=_share, default=DEFAULT_MIN_SHARE,
+                        help="паттерн сегмента засчитывается, если его выбрала такая доля разметчиков")
+    parser.add_argument("--threshold", type=_share, default=textmodel.DEFAULT_THRESHOLD,
+                        help="вероятность, начиная с которой паттерн показывается как найденный")
+    parser.add_argument("--pause-seconds", type=float, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
+                        help="пауза — промежуток без речи не короче стольких секунд")
     args = parser.parse_args(argv)
-    cli.layout_from(args)
-    raise cli.not_built("поиск паттернов и отчёт (find_patterns.py)")
+    layout = cli.layout_from(args)
+    if args.threshold >= 1:
+        raise UserError("Порог вероятности (--threshold) должен быть меньше 1, например 0.5.")
+    if args.pause_seconds <= 0:
+        raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля, например 1.")
+
+    candidates = layout.list_new_videos()
+    if args.video is not None:
+        videos = [cli.pick(candidates, args.video, what="видео в new_videos/", flag="--video")]
+    elif candidates:
+        videos = candidates
+    else:
+        raise UserError(f"В папке «{layout.new_videos}» нет видео. Положите туда записи уроков (mp4, mov, mkv…).")
+
+    model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
+                                   threshold=args.threshold)
+    if model is None:
+        print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
+              "а для определения паттернов сначала нужна разметка в Label Studio.")
+
+    pages = []
+    for video in cli.progress(videos, "Отчёты", unit="видео"):
+        parts = report.processed_parts_for_video(layout, video)
+        data = report.analyse_lesson(layout, safe_stem(video.stem), parts, model, threshold=args.threshold,
+                                     pause_seconds=args.pause_seconds)
+        pages.append(report.write_report(layout, data))
+    index = report.write_index(layout)
+
+    print("\nГотово. Отчёты:")
+    for page in pages:
+        print(f"  {page}")
+    if index:
+        print(f"Сводка по всем урокам: {index}")
+    print(f"Папка с отчётами: {layout.reports}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,13 @@ SEGMENTS_CSV = "segments.csv"
 TRANSCRIPT_JSON = "transcript.json"
 LABEL_CONFIG_XML = "label_config.xml"
 
+# Inside new_videos/reports/: one folder per video, and a summary page across them.
+REPORT_HTML = "report.html"
+REPORT_JSON = "report.json"
+REPORT_METRICS_CSV = "lesson_metrics.csv"
+REPORT_SEGMENTS_CSV = "segments.csv"
+REPORTS_INDEX = "index.html"
+
 # Inside part_films/.
 PARTS_INDEX_SUFFIX = ".parts.json"
 PART_SEPARATOR = "_part"
@@ -250,6 +257,25 @@ class Layout:
 
     def report_dir(self, video_stem: str) -> Path:
         return self.reports / video_stem
+
+    def report_html(self, video_stem: str) -> Path:
+        return self.report_dir(video_stem) / REPORT_HTML
+
+    def report_json(self, video_stem: str) -> Path:
+        return self.report_dir(video_stem) / REPORT_JSON
+
+    def report_metrics_csv(self, video_stem: str) -> Path:
+        """The lesson metrics, one per row (what the report's summary cards show)."""
+        return self.report_dir(video_stem) / REPORT_METRICS_CSV
+
+    def report_segments_csv(self, video_stem: str) -> Path:
+        """One row per segment with its predicted patterns (what the report's table shows)."""
+        return self.report_dir(video_stem) / REPORT_SEGMENTS_CSV
+
+    @property
+    def reports_index(self) -> Path:
+        """The summary page across every video's report."""
+        return self.reports / REPORTS_INDEX
 
     # --- helpers -----------------------------------------------------------------------
     def relative(self, path: Path) -> str:

@@ -1,0 +1,219 @@
+"""Lesson metrics that need no labels: speech and silence, monologues, questions, wait time, pauses.
+
+They come from the word timings of the transcripts alone, so a teacher gets them for any
+processed lesson, before anyone has labelled a single segment. All times are lesson
+times in seconds (a part's word times shifted by the part's true start in the film).
+
+There is no speaker separation: "speech" is anyone's speech the recogniser heard, and a
+"monologue" is the longest stretch of speech without a pause, whoever spoke.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from .errors import UserError
+
+DEFAULT_PAUSE_SECONDS = 1.0
+# Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
+GOOD_WAIT_SECONDS = 3.0
+_HISTOGRAM_EDGES = (2.0, 3.0, 5.0, 10.0)
+_SENTENCE_END = re.compile(r"[.!?…]$")
+_TRAILING = "\"'»”)]} \t\n"
+
+# Key → (Russian name, unit, what it means). The order is the order of the report's cards and CSV rows.
+METRICS: dict[str, tuple[str, str, str]] = {
+    "duration_s": ("Длительность", "с", "длительность всех обработанных частей урока"),
+    "speech_share": ("Доля речи", "доля", "часть урока, в которой звучит речь (паузы короче порога считаются речью)"),
+    "silence_share": ("Доля тишины", "доля", "часть урока без речи: паузы, тишина в начале и в конце"),
+    "speech_s": ("Время речи", "с", "сколько секунд звучит речь"),
+    "longest_monologue_s": (
+        "Самый длинный монолог", "с", "самый длинный отрезок речи без паузы длиннее порога (кто бы ни говорил)"
+    ),
+    "longest_monologue_start_s": ("Начало самого длинного монолога", "время", "когда он начался, от начала урока"),
+    "question_count": ("Вопросов", "шт", "фраз, которые распознаны с вопросительным знаком"),
+    "wait_after_question_mean_s": (
+        "Ожидание после вопроса, среднее", "с", "сколько секунд в среднем проходит от конца вопроса до следующей речи"
+    ),
+    "wait_after_question_median_s": ("Ожидание после вопроса, медиана", "с", "типичное ожидание после вопроса"),
+    "questions_with_good_wait": (
+        "Вопросов с ожиданием ≥ 3 с", "шт", "после скольких вопросов ученикам дали подумать хотя бы 3 секунды"
+    ),
+    "word_count": ("Слов", "шт", "число распознанных слов"),
+    "speech_rate_wpm": ("Темп речи", "слов/мин", "слов в минуту времени речи"),
+    "pause_count": ("Пауз", "шт", "промежутков без речи между фразами не короче порога"),
+    "longest_pause_s": ("Самая длинная пауза", "с", "самый длинный промежуток без речи между фразами"),
+    "pause_median_s": ("Типичная пауза (медиана)", "с", "половина пауз короче этого значения"),
+}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word on the lesson's time axis."""
+
+    start: float
+    end: float
+    text: str
+
+
+def read_transcript(path: Path) -> dict[str, Any]:
+    """A part's transcript.json; a missing or broken one is a user error that names the file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(
+            f"Нет файла расшифровки «{path}». Обработайте эту часть заново (prepare_data.py)."
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"Файл расшифровки «{path}» повреждён ({exc}). Обработайте эту часть заново.") from None
+    if not isinstance(data, dict):
+        raise UserError(f"Файл расшифровки «{path}» имеет неожиданный вид. Обработайте эту часть заново.")
+    return data
+
+
+def _number(value: Any, default: float = 0.0) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def lesson_words(transcripts: Sequence[dict[str, Any]]) -> tuple[list[Word], float]:
+    """Words of all parts on the lesson's axis, sorted, and the lesson's duration.
+
+    A transcript without word timings (an engine that gives only phrases) falls back to
+    its phrases, each as one "word": coarser, but the pauses between phrases stay right.
+    """
+    words: list[Word] = []
+    end_of_lesson = 0.0
+    cursor = 0.0
+    for transcript in transcripts:
+        offset = _number(transcript.get("part_start"), cursor)
+        items = transcript.get("words") or transcript.get("segments") or []
+        last = 0.0
+        for item in items:
+            text = str(item.get("word", item.get("text", ""))).strip()
+            start, end = _number(item.get("start")), _number(item.get("end"))
+            last = max(last, end)
+            if text:
+                words.append(Word(offset + start, offset + max(start, end), text))
+        duration = _number(transcript.get("duration"), last)
+        cursor = offset + duration
+        end_of_lesson = max(end_of_lesson, cursor)
+    words.sort(key=lambda w: (w.start, w.end))
+    return words, end_of_lesson
+
+
+def speech_intervals(words: Sequence[Word], pause_seconds: float) -> list[tuple[float, float]]:
+    """Stretches of speech: words joined wherever the gap between them is shorter than a pause."""
+    intervals: list[tuple[float, float]] = []
+    for w in words:
+        if intervals and w.start - intervals[-1][1] < pause_seconds:
+            intervals[-1] = (intervals[-1][0], max(intervals[-1][1], w.end))
+        else:
+            intervals.append((w.start, w.end))
+    return intervals
+
+
+def is_question(word: str) -> bool:
+    return word.rstrip(_TRAILING).endswith("?")
+
+
+def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limit: int = 25) -> str:
+    """The question's words: back from its "?" to the previous sentence end or pause."""
+    first = index
+    while first > 0 and index - first < limit:
+        previous = words[first - 1]
+        if _SENTENCE_END.search(previous.text.rstrip(_TRAILING)) or words[first].start - previous.end >= pause_seconds:
+            break
+        first -= 1
+    cut = first > 0 and index - first >= limit
+    return ("… " if cut else "") + " ".join(w.text for w in words[first : index + 1])
+
+
+def pause_bins(pause_seconds: float) -> list[tuple[float, float]]:
+    """Edges of the pause histogram: from the threshold up, the last bin open-ended."""
+    edges = [pause_seconds, *(e for e in _HISTOGRAM_EDGES if e > pause_seconds), math.inf]
+    return list(pairwise(edges))
+
+
+def _bin_label(low: float, high: float) -> str:
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    return f"≥ {fmt(low)} с" if math.isinf(high) else f"{fmt(low)}–{fmt(high)} с"
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def lesson_metrics(
+    words: Sequence[Word], duration: float, pause_seconds: float = DEFAULT_PAUSE_SECONDS
+) -> dict[str, Any]:
+    """Every number of the report's lesson section, rounded once here so all outputs agree.
+
+    Returns ``summary`` (the keys of :data:`METRICS`; ``None`` where a number does not
+    exist, e.g. the wait after questions when there are none), and the lists the plots
+    and tables show: ``speech``, ``pauses``, ``pause_histogram``, ``questions``.
+    """
+    if pause_seconds <= 0:
+        raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля.")
+    words = sorted(words, key=lambda w: (w.start, w.end))
+    duration = max(duration, words[-1].end if words else 0.0)
+    speech = speech_intervals(words, pause_seconds)
+    speech_s = sum(min(e, duration) - max(s, 0.0) for s, e in speech)
+    pauses = [(a[1], b[0]) for a, b in pairwise(speech)]
+    pause_lengths = [e - s for s, e in pauses]
+    longest = max(speech, key=lambda iv: iv[1] - iv[0], default=None)
+
+    questions = []
+    for i, w in enumerate(words):
+        if not is_question(w.text):
+            continue
+        wait = words[i + 1].start - w.end if i + 1 < len(words) else None
+        questions.append({
+            "time": _round(w.end),
+            "text": _question_text(words, i, pause_seconds),
+            "wait_s": None if wait is None else _round(max(0.0, wait)),
+        })
+    waits = [q["wait_s"] for q in questions if q["wait_s"] is not None]
+
+    summary = {
+        "duration_s": _round(duration),
+        "speech_share": _round(speech_s / duration, 3) if duration else 0.0,
+        "silence_share": _round(1 - speech_s / duration, 3) if duration else 0.0,
+        "speech_s": _round(speech_s),
+        "longest_monologue_s": _round(longest[1] - longest[0]) if longest else 0.0,
+        "longest_monologue_start_s": _round(longest[0]) if longest else None,
+        "question_count": len(questions),
+        "wait_after_question_mean_s": _round(sum(waits) / len(waits)) if waits else None,
+        "wait_after_question_median_s": _round(median(waits)) if waits else None,
+        "questions_with_good_wait": sum(w >= GOOD_WAIT_SECONDS for w in waits),
+        "word_count": len(words),
+        "speech_rate_wpm": _round(len(words) / speech_s * 60, 1) if speech_s > 0 else None,
+        "pause_count": len(pauses),
+        "longest_pause_s": _round(max(pause_lengths)) if pause_lengths else 0.0,
+        "pause_median_s": _round(median(pause_lengths)) if pause_lengths else None,
+    }
+    histogram = [
+        {"label": _bin_label(low, high), "from_s": low, "to_s": None if math.isinf(high) else high,
+         "count": sum(low <= p < high for p in pause_lengths)}
+        for low, high in pause_bins(pause_seconds)
+    ]
+    return {
+        "summary": summary,
+        "speech": [[_round(s), _round(e)] for s, e in speech],
+        "pauses": [{"start": _round(s), "end": _round(e), "duration_s": _round(e - s)} for s, e in pauses],
+        "pause_histogram": histogram,
+        "questions": questions,
+    }

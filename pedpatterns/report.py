@@ -1,0 +1,211 @@
+"""One lesson's report: its numbers gathered once, then written as HTML, JSON and CSV side by side.
+
+The report is built from processed parts only (segments.csv and transcript.json), so it
+takes seconds and needs no video decoding. Every number is computed once into one
+dictionary (the JSON); the HTML page and the CSV files are views of that dictionary, so
+they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import fsutil, lessonmetrics, reportpage
+from .errors import UserError
+from .layout import Layout, safe_stem, split_part_stem
+from .textmodel import TextModel
+
+TOP_PATTERNS = 3
+
+
+def processed_parts_for_video(layout: Layout, video: Path, **prepare_options: Any) -> list[str]:
+    """The processed parts of a video in new_videos/, in order.
+
+    The one point where find_patterns meets Part 1: at integration this calls Part 1's
+    processing (cut, recognise speech once, features; reuse what is done). Until then it
+    finds parts that are already processed under the video's film stem.
+    """
+    stem = safe_stem(Path(video).stem)
+    parts = [p for p in layout.processed_parts() if p == stem or (split_part_stem(p) or ("",))[0] == stem]
+    if not parts:
+        raise UserError(
+            f"Видео «{Path(video).name}» ещё не обработано: в processed_data/ нет его частей «{stem}_part…». "
+            "Сначала обработайте его (prepare_data.py), затем запустите find_patterns.py снова."
+        )
+    return parts
+
+
+def load_segments(layout: Layout, parts: Sequence[str]) -> pd.DataFrame:
+    """The segments.csv rows of all parts, in lesson order."""
+    tables = []
+    for part in parts:
+        path = layout.segments_csv(part)
+        try:
+            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise UserError(f"Не удалось прочитать «{path}» ({exc}). Обработайте часть «{part}» заново.") from None
+        missing = {"segment", "lesson_start", "lesson_end"} - set(table.columns)
+        if missing:
+            raise UserError(f"В «{path}» нет столбцов {', '.join(sorted(missing))}. Обработайте часть заново.")
+        table["part"] = part
+        tables.append(table)
+    frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if "text" not in frame:
+        frame["text"] = ""
+    frame["text"] = frame["text"].fillna("").astype(str)
+    return frame.sort_values(["lesson_start", "part", "segment"], kind="stable").reset_index(drop=True)
+
+
+def _segment_rows(
+    layout: Layout, segments: pd.DataFrame, proba: np.ndarray | None, patterns: Sequence[str], threshold: float
+) -> list[dict[str, Any]]:
+    rows = []
+    for i, seg in enumerate(segments.itertuples(index=False)):
+        part, index = str(seg.part), int(seg.segment)
+        keyframe = layout.keyframe(part, index)
+        row: dict[str, Any] = {
+            "part": part,
+            "segment": index,
+            "lesson_start": round(float(seg.lesson_start), 2),
+            "lesson_end": round(float(seg.lesson_end), 2),
+            "text": str(seg.text),
+            "keyframe": layout.relative(keyframe) if keyframe.is_file() else None,
+        }
+        if proba is not None:
+            probs = {p: round(float(proba[i, j]), 3) for j, p in enumerate(patterns)}
+            ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+            row["probabilities"] = probs
+            row["top"] = [{"pattern": p, "probability": v} for p, v in ranked[:TOP_PATTERNS]]
+            row["present"] = [p for p, v in ranked if v >= threshold]
+        rows.append(row)
+    return rows
+
+
+def _pattern_summary(rows: Sequence[dict[str, Any]], patterns: Sequence[str]) -> list[dict[str, Any]]:
+    """How much of the lesson each pattern covers: segments where it is present and their time."""
+    total = sum(r["lesson_end"] - r["lesson_start"] for r in rows) or 1.0
+    summary = []
+    for p in patterns:
+        hits = [r for r in rows if p in r["present"]]
+        seconds = sum(r["lesson_end"] - r["lesson_start"] for r in hits)
+        summary.append({"pattern": p, "segments": len(hits), "seconds": round(seconds, 2),
+                        "share": round(seconds / total, 3)})
+    return summary
+
+
+def analyse_lesson(
+    layout: Layout,
+    video_stem: str,
+    parts: Sequence[str],
+    model: TextModel | None,
+    *,
+    threshold: float,
+    pause_seconds: float = lessonmetrics.DEFAULT_PAUSE_SECONDS,
+) -> dict[str, Any]:
+    """Everything the report shows, as one JSON-ready dictionary."""
+    if not 0 < threshold < 1:
+        raise UserError("Порог вероятности (--threshold) должен быть между 0 и 1, например 0.5.")
+    segments = load_segments(layout, parts)
+    transcripts = [lessonmetrics.read_transcript(layout.transcript_json(p)) for p in parts]
+    words, duration = lessonmetrics.lesson_words(transcripts)
+    if len(segments):
+        duration = max(duration, float(segments["lesson_end"].max()))
+    lesson = lessonmetrics.lesson_metrics(words, duration, pause_seconds)
+    proba = model.predict_proba(segments) if model is not None else None
+    patterns = model.patterns if model is not None else []
+    rows = _segment_rows(layout, segments, proba, patterns, threshold)
+    return {
+        "video": video_stem,
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "parts": list(parts),
+        "pause_seconds": pause_seconds,
+        "threshold": threshold,
+        **lesson,
+        "model": None if model is None else {"patterns": list(patterns), **model.info},
+        "pattern_summary": _pattern_summary(rows, patterns) if model is not None else [],
+        "segments": rows,
+    }
+
+
+# --- the files -----------------------------------------------------------------------------
+
+
+def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def metrics_csv(report: dict[str, Any]) -> str:
+    """The lesson metrics, one per row: key, Russian name, value, unit, meaning."""
+    rows = [
+        [key, name, report["summary"][key], unit, meaning]
+        for key, (name, unit, meaning) in lessonmetrics.METRICS.items()
+    ]
+    return _csv_text(["metric", "название", "значение", "единица", "что означает"], rows)
+
+
+def segments_csv(report: dict[str, Any]) -> str:
+    """One row per segment: where it is, what was said, the patterns found and every probability."""
+    patterns = report["model"]["patterns"] if report["model"] else []
+    header = ["part", "segment", "lesson_start", "lesson_end", "text", "patterns",
+              *(f"вероятность: {p}" for p in patterns)]
+    rows = [
+        [r["part"], r["segment"], r["lesson_start"], r["lesson_end"], r["text"], "; ".join(r.get("present", [])),
+         *(r["probabilities"][p] for p in patterns)]
+        for r in report["segments"]
+    ]
+    return _csv_text(header, rows)
+
+
+def write_report(layout: Layout, report: dict[str, Any]) -> Path:
+    """The report's folder, written whole or not at all; returns the HTML page."""
+    stem = report["video"]
+    target = layout.report_dir(stem)
+    html_page = reportpage.render_report(report, layout)
+    with fsutil.atomic_path(target) as tmp:
+        tmp.mkdir()
+        # Excel opens UTF-8 CSV correctly only with the BOM.
+        (tmp / layout.report_metrics_csv(stem).name).write_text(metrics_csv(report), encoding="utf-8-sig")
+        (tmp / layout.report_segments_csv(stem).name).write_text(segments_csv(report), encoding="utf-8-sig")
+        (tmp / layout.report_json(stem).name).write_text(
+            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        (tmp / layout.report_html(stem).name).write_text(html_page, encoding="utf-8")
+    return layout.report_html(stem)
+
+
+def existing_reports(layout: Layout) -> list[dict[str, Any]]:
+    """Every finished report under new_videos/reports/ (a damaged one is skipped)."""
+    reports = []
+    if not layout.reports.is_dir():
+        return reports
+    for folder in sorted(layout.reports.iterdir()):
+        path = layout.report_json(folder.name)
+        if folder.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+    return reports
+
+
+def write_index(layout: Layout) -> Path | None:
+    """The summary page across all videos' reports, when there are at least two."""
+    reports = existing_reports(layout)
+    if len(reports) < 2:
+        return None
+    fsutil.write_text(layout.reports_index, reportpage.render_index(reports, layout))
+    return layout.reports_index

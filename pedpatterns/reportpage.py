@@ -1,0 +1,358 @@
+"""The report as a self-contained HTML page in Russian: plots and thumbnails embedded, no scripts.
+
+A teacher opens the file from a folder or an e-mail, offline, on any computer: so nothing is
+fetched from elsewhere (plots are base64 PNG drawn with matplotlib's Agg, keyframes small
+base64 JPEG, fonts the system's own), and every piece of text from a transcript is escaped.
+Numbers are taken from the report dictionary as they are, so the page says what the JSON says.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from matplotlib.figure import Figure
+from PIL import Image
+
+from .layout import Layout
+from .lessonmetrics import GOOD_WAIT_SECONDS, METRICS
+
+THUMBNAIL_SIZE = (192, 108)
+SPEECH_COLOUR = "#5B6B7A"
+QUESTION_COLOUR = "#E45756"
+PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6",
+                   "#2E86AB", "#8C564B")
+CARD_METRICS = ("speech_share", "silence_share", "longest_monologue_s", "question_count",
+                "wait_after_question_mean_s", "questions_with_good_wait", "speech_rate_wpm", "pause_count",
+                "longest_pause_s", "pause_median_s", "duration_s", "word_count")
+# A card's second number, shown under its main one.
+CARD_DETAILS = {"speech_share": ("время речи", "speech_s"),
+                "longest_monologue_s": ("начало", "longest_monologue_start_s"),
+                "wait_after_question_mean_s": ("медиана", "wait_after_question_median_s")}
+INDEX_METRICS = ("duration_s", "speech_share", "longest_monologue_s", "question_count",
+                 "wait_after_question_mean_s", "speech_rate_wpm", "pause_count", "longest_pause_s")
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;
+background:#f6f7f9;color:#1f2933;line-height:1.45}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:1.7em;margin:0 0 4px}h2{font-size:1.25em;margin:32px 0 10px;border-bottom:2px solid #e3e6ea;
+padding-bottom:4px}
+.meta{color:#5b6670;margin:0}
+.notice{background:#fff8e1;border-left:5px solid #f0b429;padding:12px 16px;margin:18px 0;border-radius:4px}
+.notice.info{background:#e8f1fb;border-color:#4C78A8}
+.notice ul{margin:6px 0 0 18px;padding:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px}
+.card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.card .name{font-size:.85em;color:#5b6670}.card .value{font-size:1.6em;font-weight:600;margin:2px 0}
+.card .hint{font-size:.78em;color:#7b8794}.card .detail{font-size:.9em;color:#3e4c59;margin-bottom:2px}
+img.plot{max-width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08);font-size:.92em}
+th,td{padding:7px 10px;border-bottom:1px solid #e9ecef;text-align:left;vertical-align:top}
+th{background:#eef1f4;font-weight:600}th.num{text-align:right}
+td.num{text-align:right;white-space:nowrap}td.time{white-space:nowrap;color:#3e4c59}
+td.text{max-width:480px}
+.good{color:#2f7d32;font-weight:600}.short{color:#b7791f}
+.pattern{display:block;margin:2px 0}.pattern.present{font-weight:600}.pattern.absent{color:#7b8794}
+.bar{display:inline-block;height:8px;border-radius:4px;background:#4C78A8;margin-right:6px;vertical-align:middle}
+.muted{color:#7b8794}
+dl.meanings dt{font-weight:600;margin-top:8px}dl.meanings dd{margin:0 0 0 18px;color:#3e4c59}
+img.thumb{width:160px;border-radius:4px;display:block}
+"""
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+def clock(seconds: float | None) -> str:
+    """Lesson time as m:ss, or h:mm:ss from an hour on."""
+    if seconds is None:
+        return "—"
+    total = round(float(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _decimal(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def duration_text(seconds: float) -> str:
+    """A duration a teacher reads at a glance: "6,0 с", "2 мин 05 с", "1 ч 02 мин"."""
+    if seconds < 60:
+        return f"{_decimal(seconds, 1)} с"
+    total = round(seconds)
+    if total < 3600:
+        return f"{total // 60} мин {total % 60:02d} с"
+    return f"{total // 3600} ч {total % 3600 // 60:02d} мин"
+
+
+def format_value(key: str, value: Any) -> str:
+    """A metric's value in its unit, as the report's cards and tables show it."""
+    if value is None:
+        return "—"
+    unit = METRICS[key][1]
+    if unit == "доля":
+        return f"{round(value * 100)} %"
+    if unit == "с":
+        return duration_text(value)
+    if unit == "время":
+        return clock(value)
+    if unit == "слов/мин":
+        return f"{round(value)} слов/мин"
+    return str(int(value))
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --- pictures ------------------------------------------------------------------------------
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def thumbnail(path: Path) -> str | None:
+    """A keyframe as a small base64 JPEG, or ``None`` when it cannot be read."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail(THUMBNAIL_SIZE)
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=70)
+    except (OSError, ValueError):
+        return None
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pattern_colour(index: int) -> str:
+    return PATTERN_COLOURS[index % len(PATTERN_COLOURS)]
+
+
+def timeline_png(report: dict[str, Any]) -> str:
+    """The lesson on one time axis: speech, questions, and each pattern where the model finds it."""
+    patterns = report["model"]["patterns"] if report["model"] else []
+    rows = ["Речь", "Вопросы", *patterns]
+    fig = Figure(figsize=(11, 1.3 + 0.42 * len(rows)))
+    ax = fig.add_subplot()
+    top = len(rows) - 1
+    to_min = 1 / 60
+    speech = [(s * to_min, (e - s) * to_min) for s, e in report["speech"]]
+    ax.broken_barh(speech, (top - 0.35, 0.7), facecolors=SPEECH_COLOUR)
+    times = [q["time"] * to_min for q in report["questions"]]
+    ax.scatter(times, [top - 1] * len(times), marker="v", s=60, color=QUESTION_COLOUR, zorder=3)
+    threshold = report["threshold"]
+    for j, pattern in enumerate(patterns):
+        spans, alphas = [], []
+        for seg in report["segments"]:
+            p = seg["probabilities"][pattern]
+            if p >= threshold:
+                spans.append((seg["lesson_start"] * to_min, (seg["lesson_end"] - seg["lesson_start"]) * to_min))
+                alphas.append(0.35 + 0.65 * (p - threshold) / max(1e-9, 1 - threshold))
+        if spans:
+            colour = pattern_colour(j)
+            ax.broken_barh(spans, (top - 2 - j - 0.35, 0.7), facecolors=[(colour, a) for a in alphas])
+    ax.set_yticks(range(top, -1, -1), rows)
+    ax.set_ylim(-0.7, top + 0.7)
+    ax.set_xlim(0, max(report["summary"]["duration_s"], 1) * to_min)
+    ax.set_xlabel("минуты от начала урока")
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def pauses_png(report: dict[str, Any]) -> str:
+    """How many pauses of each length: a teacher sees at once whether silences are rare or long."""
+    bins = report["pause_histogram"]
+    fig = Figure(figsize=(7, 2.6))
+    ax = fig.add_subplot()
+    labels = [b["label"] for b in bins]
+    counts = [b["count"] for b in bins]
+    bars = ax.bar(labels, counts, color=SPEECH_COLOUR)
+    ax.bar_label(bars, padding=2)
+    ax.set_ylabel("число пауз")
+    ax.set_xlabel("длина паузы")
+    ax.set_ylim(0, max([*counts, 1]) * 1.25)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+# --- the pieces of the page ----------------------------------------------------------------
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _metric(key: str, value: Any, tag: str = "span", cls: str = "") -> str:
+    raw = "" if value is None else value
+    return (f'<{tag} class="{cls}" data-metric="{key}" data-value="{esc(raw)}">'
+            f"{esc(format_value(key, value))}</{tag}>")
+
+
+def _cards(summary: dict[str, Any]) -> str:
+    cards = []
+    for key in CARD_METRICS:
+        name, _, meaning = METRICS[key]
+        extra = ""
+        if key in CARD_DETAILS:
+            label, detail = CARD_DETAILS[key]
+            extra = f'<div class="detail">{esc(label)}: {_metric(detail, summary[detail])}</div>'
+        cards.append(
+            f'<div class="card"><div class="name">{esc(name)}</div>{_metric(key, summary[key], "div", "value")}'
+            f"{extra}<div class=\"hint\">{esc(meaning)}</div></div>"
+        )
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _model_notice(report: dict[str, Any]) -> str:
+    model = report["model"]
+    if model is None:
+        return (
+            '<div class="notice"><b>Паттерны не определены: сначала нужна разметка.</b> '
+            "Модели пока не на чем учиться. Разметьте сегменты уроков в Label Studio, экспортируйте разметку "
+            "в файл labeled.csv в папке проекта и запустите find_patterns.py снова — в отчёте появятся "
+            "паттерны. Показатели урока ниже от разметки не зависят и уже посчитаны.</div>"
+        )
+    quality = model.get("quality")
+    text = (f"Паттерны найдены автоматически лёгкой моделью (звук и текст), обученной на "
+            f"{model.get('n_segments', '?')} размеченных сегментах. Паттерн считается найденным, если модель "
+            f"уверена в нём не меньше чем на {round(report['threshold'] * 100)} %. Это подсказка для разбора "
+            "урока, а не оценка учителя.")
+    if quality:
+        text += (f" Качество на проверке по урокам, которых модель не видела: micro-F1 "
+                 f"{_decimal(quality['micro_f1'], 2)} (правило «всегда самые частые паттерны»: "
+                 f"{_decimal(quality['baseline_micro_f1'], 2)}; 1 — идеально).")
+    warnings = model.get("warnings") or []
+    items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    more = f"<div>Осторожно, разметки пока мало:<ul>{items}</ul></div>" if warnings else ""
+    return f'<div class="notice info">{esc(text)}{more}</div>'
+
+
+def _pattern_table(report: dict[str, Any]) -> str:
+    rows = []
+    for j, item in enumerate(report["pattern_summary"]):
+        colour = pattern_colour(j)
+        rows.append(
+            f'<tr data-pattern="{esc(item["pattern"])}"><td><span class="bar" style="width:12px;background:{colour}">'
+            f'</span>{esc(item["pattern"])}</td><td class="num">{item["segments"]}</td>'
+            f'<td class="num">{esc(duration_text(item["seconds"]))}</td>'
+            f'<td class="num">{round(item["share"] * 100)} %</td></tr>'
+        )
+    head = "".join(f'<th class="num">{name}</th>' for name in ("Сегментов", "Время", "Доля урока"))
+    return f"<table><tr><th>Паттерн</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _questions_table(report: dict[str, Any]) -> str:
+    if not report["questions"]:
+        return '<p class="muted">Вопросов (фраз с «?») в расшифровке нет.</p>'
+    rows = []
+    for q in report["questions"]:
+        wait = q["wait_s"]
+        cls = "" if wait is None else ("good" if wait >= GOOD_WAIT_SECONDS else "short")
+        wait_text = "конец записи" if wait is None else duration_text(wait)
+        rows.append(f'<tr><td class="time">{clock(q["time"])}</td><td class="text">{esc(q["text"])}</td>'
+                    f'<td class="num {cls}" data-wait="{esc("" if wait is None else wait)}">{esc(wait_text)}</td></tr>')
+    return ("<p>Ожидание — время от конца вопроса до следующей речи. "
+            f'<span class="good">Зелёным</span> — не меньше {_decimal(GOOD_WAIT_SECONDS, 0)} с: '
+            "ученикам дали подумать.</p>"
+            "<table><tr><th>Время</th><th>Вопрос</th><th>Ожидание</th></tr>" + "".join(rows) + "</table>")
+
+
+def _patterns_cell(seg: dict[str, Any]) -> str:
+    present = set(seg["present"])
+    items = []
+    for item in seg["top"]:
+        p, prob = item["pattern"], item["probability"]
+        cls = "present" if p in present else "absent"
+        items.append(f'<span class="pattern {cls}" data-probability="{prob}"><span class="bar" '
+                     f'style="width:{max(2, round(prob * 60))}px"></span>{esc(p)} — {round(prob * 100)} %</span>')
+    if not present:
+        items.insert(0, '<span class="muted">уверенно не найдено; вероятнее всего:</span>')
+    return "".join(items)
+
+
+def _segments_table(report: dict[str, Any], layout: Layout) -> str:
+    with_model = report["model"] is not None
+    head = ("<tr><th>Время</th><th>Кадр</th><th>Что говорилось</th>"
+            + ("<th>Паттерны</th>" if with_model else "") + "</tr>")
+    rows = []
+    for seg in report["segments"]:
+        image = thumbnail(layout.root / seg["keyframe"]) if seg["keyframe"] else None
+        frame = f'<img class="thumb" alt="кадр" src="data:image/jpeg;base64,{image}">' if image else "—"
+        patterns = f"<td>{_patterns_cell(seg)}</td>" if with_model else ""
+        rows.append(
+            f'<tr data-part="{esc(seg["part"])}" data-segment="{seg["segment"]}">'
+            f'<td class="time">{clock(seg["lesson_start"])}–{clock(seg["lesson_end"])}</td><td>{frame}</td>'
+            f'<td class="text">{esc(seg["text"]) or "<span class=muted>речи нет</span>"}</td>{patterns}</tr>'
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _meanings(report: dict[str, Any]) -> str:
+    items = "".join(f"<dt>{esc(name)}</dt><dd>{esc(meaning)}</dd>" for name, _, meaning in METRICS.values())
+    return (f"<p>Показатели посчитаны по времени слов в расшифровке. Пауза — промежуток без речи не короче "
+            f"{esc(_decimal(report['pause_seconds'], 1))} с (параметр --pause-seconds); более короткие промежутки "
+            "считаются частью речи. Кто говорит — учитель или ученик — не различается.</p>"
+            f'<dl class="meanings">{items}</dl>')
+
+
+def render_report(report: dict[str, Any], layout: Layout) -> str:
+    """The whole page of one lesson."""
+    summary = report["summary"]
+    meta = (f"Отчёт создан {esc(report['created'].replace('T', ' '))}. Частей: {len(report['parts'])}, "
+            f"сегментов: {len(report['segments'])}, длительность {esc(clock(summary['duration_s']))}.")
+    sections = [
+        f"<header><h1>Урок «{esc(report['video'])}»</h1><p class=\"meta\">{meta}</p></header>",
+        _model_notice(report),
+        f"<section><h2>Главное об уроке</h2>{_cards(summary)}</section>",
+        "<section><h2>Ход урока</h2>"
+        f'<img class="plot" alt="Ход урока по времени" src="data:image/png;base64,{timeline_png(report)}">'
+        "<p class=\"muted\">Серые полосы — речь, красные треугольники — вопросы"
+        + ("; ниже — паттерны, чем ярче цвет, тем увереннее модель." if report["model"] else ".") + "</p></section>",
+    ]
+    if report["model"]:
+        sections.append(f"<section><h2>Паттерны на уроке</h2>{_pattern_table(report)}</section>")
+    sections.append(f"<section><h2>Вопросы и ожидание ответа</h2>{_questions_table(report)}</section>")
+    pauses = (f'<img class="plot" alt="Распределение пауз" src="data:image/png;base64,{pauses_png(report)}">'
+              if report["pauses"] else '<p class="muted">Пауз не короче порога нет.</p>')
+    sections.append(f"<section><h2>Паузы</h2>{pauses}</section>")
+    sections.append(f"<section><h2>Сегменты урока</h2>{_segments_table(report, layout)}</section>")
+    sections.append(f"<section><h2>Как считались показатели</h2>{_meanings(report)}</section>")
+    return _page(f"Отчёт об уроке «{report['video']}»", "\n".join(sections))
+
+
+def _top_patterns(report: dict[str, Any], n: int = 3) -> str:
+    items = sorted((i for i in report.get("pattern_summary", []) if i["segments"]), key=lambda i: -i["share"])[:n]
+    if not report.get("model"):
+        return '<span class="muted">нужна разметка</span>'
+    return "<br>".join(f"{esc(i['pattern'])} — {round(i['share'] * 100)} %" for i in items) or "—"
+
+
+def render_index(reports: Sequence[dict[str, Any]], layout: Layout) -> str:
+    """The summary page: one row per analysed lesson, linking to its report."""
+    head = "".join(f"<th>{esc(METRICS[k][0])}</th>" for k in INDEX_METRICS)
+    rows = []
+    for report in reports:
+        link = f"{quote(report['video'])}/{quote(layout.report_html(report['video']).name)}"
+        cells = "".join(_metric(k, report["summary"][k], "td", "num") for k in INDEX_METRICS)
+        rows.append(f'<tr data-video="{esc(report["video"])}"><td><a href="{esc(link)}">{esc(report["video"])}</a>'
+                    f"</td>{cells}<td>{_top_patterns(report)}</td></tr>")
+    body = (f"<header><h1>Сводка по урокам</h1><p class=\"meta\">Уроков: {len(reports)}. "
+            "Нажмите на название урока, чтобы открыть его отчёт.</p></header>"
+            f"<table><tr><th>Урок</th>{head}<th>Чаще всего</th></tr>{''.join(rows)}</table>")
+    return _page("Сводка по урокам", body)

@@ -1,0 +1,92 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from pedpatterns.layout import Layout
+
+from .lesson_factory import make_known_lesson, make_labelled_project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "find_patterns.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_without_labels_writes_the_metrics_report_and_asks_for_labels(tmp_path: Path) -> None:
+    root = tmp_path / "проект урока"
+    lay = Layout(root)
+    make_known_lesson(lay, "Урок 1")
+    result = _run("--root", str(root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "нужна разметка" in result.stdout and str(lay.report_html("Урок 1")) in result.stdout
+    data = json.loads(lay.report_json("Урок 1").read_text(encoding="utf-8"))
+    assert data["model"] is None and data["summary"]["speech_share"] == 0.8
+    assert "сначала нужна разметка" in lay.report_html("Урок 1").read_text(encoding="utf-8")
+    segments = pd.read_csv(lay.report_segments_csv("Урок 1"), encoding="utf-8-sig")
+    assert list(segments.columns) == ["part", "segment", "lesson_start", "lesson_end", "text", "patterns"]
+    assert not lay.text_model.exists()
+
+
+def test_with_labels_predicts_patterns_for_every_video_and_summarises(tmp_path: Path) -> None:
+    lay = Layout(tmp_path)
+    make_labelled_project(lay, n_films=3, per_part=12)
+    make_known_lesson(lay, "Урок 1")
+    make_known_lesson(lay, "Урок 2")
+    result = _run("--root", str(tmp_path), "--threshold", "0.4", "--pause-seconds", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "micro-F1" in result.stdout and "Сводка по всем урокам" in result.stdout
+    assert lay.text_model.is_file() and json.loads(lay.text_metrics.read_text(encoding="utf-8"))["threshold"] == 0.4
+    data = json.loads(lay.report_json("Урок 2").read_text(encoding="utf-8"))
+    assert data["pause_seconds"] == 2.0 and data["threshold"] == 0.4
+    first = data["segments"][0]
+    # Segment 0 of the known lesson is loud and asks a question: the features of patterns 1 and 3.
+    assert set(first["present"]) == {"Паттерн 1: Удержание внимания", "Паттерн 3: Вовлечение в диалог"}
+    assert all(first["probabilities"][p] >= 0.4 for p in first["present"])
+    segments = pd.read_csv(lay.report_segments_csv("Урок 2"), encoding="utf-8-sig")
+    assert "вероятность: Паттерн 7: Демонстрация примера" in segments.columns
+    assert lay.reports_index.is_file()
+
+
+def test_one_video_by_number_and_bad_choice_is_russian(tmp_path: Path) -> None:
+    lay = Layout(tmp_path)
+    make_known_lesson(lay, "Урок 1")
+    make_known_lesson(lay, "Урок 2")
+    result = _run("--root", str(tmp_path), "--video", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert lay.report_html("Урок 2").is_file() and not lay.report_dir("Урок 1").exists()
+    assert not lay.reports_index.exists()  # one report: nothing to summarise
+    bad = _run("--root", str(tmp_path), "--video", "Урок 9", cwd=tmp_path)
+    assert bad.returncode == 1 and "Урок 1.mp4, Урок 2.mp4" in bad.stderr and "Traceback" not in bad.stderr
+    wrong = _run("--root", str(tmp_path), "--threshold", "1.5", cwd=tmp_path)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+
+
+def test_unprocessed_video_and_empty_folder_are_russian_messages(tmp_path: Path) -> None:
+    lay = Layout(tmp_path)
+    result = _run("--root", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1 and "нет видео" in result.stderr and "Traceback" not in result.stderr
+    lay.new_videos.mkdir(parents=True, exist_ok=True)
+    (lay.new_videos / "Новый урок.mp4").write_bytes(b"x")
+    result = _run("--root", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1 and "ещё не обработано" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
+    lay = Layout(tmp_path)
+    make_labelled_project(lay, n_films=2, per_part=8)
+    make_known_lesson(lay, "Урок 1")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import find_patterns; "
+        "rc = find_patterns.main(['--root', sys.argv[2]]); "
+        "print('RC', rc, 'TF', any(m == 'tensorflow' or m.startswith('tensorflow.') for m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(REPO), str(tmp_path)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "RC 0 TF False" in result.stdout
+    assert lay.report_html("Урок 1").is_file()
