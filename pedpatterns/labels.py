@@ -130,8 +130,11 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
         raise UserError(f"Файл разметки «{path}» пуст. Экспортируйте разметку из Label Studio ещё раз (формат CSV).")
     reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
     columns = reader.fieldnames or []
+    rows = list(reader)
     image_col = _pick_column(columns, IMAGE_TAG)
     choices_col = choices_tag if choices_tag in columns else None
+    if not rows and "annotation_id" in columns:
+        return []  # Label Studio's export of a project without annotations: only the fixed columns
     if image_col is None or choices_col is None:
         missing = [n for n, c in ((IMAGE_TAG, image_col), (choices_tag, choices_col)) if c is None]
         raise UserError(
@@ -147,7 +150,7 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
             annotation_id=_id_text(row.get("annotation_id")),
             row=number,
         )
-        for number, row in enumerate(reader, 2)
+        for number, row in enumerate(rows, 2)
         if any((v or "").strip() for v in row.values() if isinstance(v, str))  # Excel's trailing empty rows
     ]
 

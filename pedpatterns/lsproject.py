@@ -124,7 +124,7 @@ def setup_project(client: LabelStudioClient, layout: Layout, title: str = DEFAUL
     created = project is None
     if project is None:
         project = client.create_project(title, config, description="Разметка педагогических паттернов (pedpatterns)")
-    elif project.get("label_config") != config:
+    elif (project.get("label_config") or "").strip() != config.strip():  # the server strips the text
         client.update_project(project["id"], label_config=config)
     project_id = int(project["id"])
     storage_added = ensure_storage(client, project_id, layout)
