@@ -19,6 +19,7 @@ from pedpatterns import labels, lsproject, patterns
 from pedpatterns.errors import UserError
 from pedpatterns.lsclient import LabelStudioClient
 from tests.factories import REPO_ROOT
+
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
 
