@@ -222,6 +222,9 @@ class LabelStudioClient:
             payload["completed_by"] = completed_by
         return self._json("POST", f"/api/tasks/{task_id}/annotations/", "сохранение разметки", json=payload)
 
+    def users(self) -> list[dict[str, Any]]:
+        return self._paged("/api/users/", "список пользователей")
+
     def create_user(self, email: str, first_name: str = "", last_name: str = "") -> dict[str, Any]:
         """A user of the current organisation (an annotator); returns it with its ``id``."""
         username = email.split("@", 1)[0]
