@@ -5,12 +5,21 @@ This is the only reader of labeled.csv: the image dataset (Part 3) and both mode
 
 Label Studio's exports differ in shape but not in substance:
 
-* CSV: a row per annotation; the task's data keys as columns (``_data_``-prefixed when
-  a key clashes with an export column); the choices column, named after the config's
-  ``Choices`` tag, holds a plain string for one choice and ``{"choices": [...]}`` for
-  several; ``annotator`` and ``annotation_id`` columns.
-* JSON-MIN: the same rows as a JSON list.
-* JSON: a list of tasks, each with ``data`` and ``annotations[].result[]``.
+* CSV (checked against Label Studio 1.23.2's own export, label_studio_sdk's csv2.py):
+  a row per annotation, columns sorted by name, every text quoted; the task's data keys
+  as columns (``_data_``-prefixed when a key clashes with an annotation column); ``id``
+  is the task's id; the choices column, named after the config's ``Choices`` tag, holds
+  a plain string for one choice and ``{"choices": [...]}`` for several; ``annotator``
+  holds the annotator's user id (an email in older versions); ``annotation_id``,
+  ``created_at``, ``updated_at``, ``lead_time``. Cancelled (skipped) annotations are not
+  exported at all; a task without annotations (only with "all tasks") is one row whose
+  ``annotation_id`` and choices are empty — it is not an annotator's answer and is
+  ignored. An annotation submitted with nothing chosen has an ``annotation_id`` and an
+  empty choices cell: that annotator saw no pattern.
+* TSV: the same with tabs; Excel's "CSV" in a Russian locale: ``;`` and cp1251.
+* JSON-MIN: the same rows as a JSON list; ``annotator`` is a number.
+* JSON: a list of tasks, each with ``data`` and ``annotations[]`` (``result[]``,
+  ``completed_by``, ``was_cancelled``: cancelled ones are here and are left out).
 
 Everything is normalised to :class:`Annotation` first, then merged.
 """
@@ -47,6 +56,11 @@ class Annotation:
     annotation_id: str = ""
     cancelled: bool = False
     row: int = 0  # 1-based row (CSV) or item (JSON) number, for messages
+
+    @property
+    def is_answer(self) -> bool:
+        """An annotator's submitted answer: not skipped, and not the empty row of an unannotated task."""
+        return not self.cancelled and bool(self.annotation_id or self.choices)
 
 
 @dataclass
@@ -86,8 +100,10 @@ def parse_choices(value: Any) -> tuple[str, ...]:
 
 
 def _read_text(path: Path) -> str:
+    """The file's text: UTF-8 (Label Studio), UTF-16 ("Unicode text" from Excel) or cp1251 (Excel's CSV)."""
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1251"):
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1251")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -114,8 +130,11 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
         raise UserError(f"Файл разметки «{path}» пуст. Экспортируйте разметку из Label Studio ещё раз (формат CSV).")
     reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
     columns = reader.fieldnames or []
+    rows = list(reader)
     image_col = _pick_column(columns, IMAGE_TAG)
     choices_col = choices_tag if choices_tag in columns else None
+    if not rows and "annotation_id" in columns:
+        return []  # Label Studio's export of a project without annotations: only the fixed columns
     if image_col is None or choices_col is None:
         missing = [n for n, c in ((IMAGE_TAG, image_col), (choices_tag, choices_col)) if c is None]
         raise UserError(
@@ -127,12 +146,22 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
         Annotation(
             image_url=(row.get(image_col) or "").strip(),
             choices=parse_choices(row.get(choices_col)),
-            annotator=str(row.get("annotator") or ""),
-            annotation_id=str(row.get("annotation_id") or ""),
+            annotator=_id_text(row.get("annotator")),
+            annotation_id=_id_text(row.get("annotation_id")),
             row=number,
         )
-        for number, row in enumerate(reader, 2)
+        for number, row in enumerate(rows, 2)
+        if any((v or "").strip() for v in row.values() if isinstance(v, str))  # Excel's trailing empty rows
     ]
+
+
+def _id_text(value: Any) -> str:
+    """An id as text; Excel turns ``7`` into ``7.0`` or ``7,0``, which is still annotation 7."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value).strip()
+    head, sep, tail = text.replace(",", ".").partition(".")
+    return head if sep and head.isdigit() and tail.strip("0") == "" else text
 
 
 def _json_annotations(items: list[Any], choices_tag: str) -> list[Annotation]:
@@ -155,8 +184,8 @@ def _json_annotations(items: list[Any], choices_tag: str) -> list[Annotation]:
                     Annotation(
                         image_url=url,
                         choices=tuple(choices),
-                        annotator=str(completed_by or ""),
-                        annotation_id=str(ann.get("id") or ""),
+                        annotator=_id_text(completed_by),
+                        annotation_id=_id_text(ann.get("id")),
                         cancelled=bool(ann.get("was_cancelled")),
                         row=number,
                     )
@@ -167,8 +196,8 @@ def _json_annotations(items: list[Any], choices_tag: str) -> list[Annotation]:
                 Annotation(
                     image_url=url,
                     choices=parse_choices(item.get(choices_tag)),
-                    annotator=str(item.get("annotator") or ""),
-                    annotation_id=str(item.get("annotation_id") or ""),
+                    annotator=_id_text(item.get("annotator")),
+                    annotation_id=_id_text(item.get("annotation_id")),
                     row=number,
                 )
             )
@@ -272,6 +301,14 @@ def load_labeled_segments(
     """
     path = Path(path) if path else layout.labeled_csv
     annotations = read_export(path)
+    answers = [a for a in annotations if a.is_answer]
+    if not answers:
+        raise UserError(
+            f"В «{path}» нет ни одной разметки (строк с ответами экспертов: 0 из {len(annotations)}). "
+            "Разметьте задачи в Label Studio (кнопка Submit) и экспортируйте CSV заново: "
+            "python -m pedpatterns.labelstudio export"
+        )
+    annotations = answers
     problems: list[str] = []
     by_task: dict[tuple[str, int], list[Annotation]] = {}
     keyframes: dict[tuple[str, int], Path] = {}
@@ -296,7 +333,7 @@ def load_labeled_segments(
     segment_tables: dict[str, pd.DataFrame] = {}
     rows: list[dict[str, Any]] = []
     for (part, segment), anns in sorted(by_task.items()):
-        valid = [a for a in anns if not a.cancelled]
+        valid = anns
         if not valid:
             continue
         labels, agreement = merge_annotations([a.choices for a in valid], min_share)

@@ -1,5 +1,10 @@
 """What pedpatterns hands to Label Studio: the labeling config and tasks.json.
 
+It is also a command, the seed's manual steps done for the user (see :mod:`.lsproject`)::
+
+    python -m pedpatterns.labelstudio setup    # project, config, local files, tasks.json
+    python -m pedpatterns.labelstudio export   # labeled.csv
+
 Files are referenced by Label Studio's local-files URLs (``/data/local-files/?d=<path>``)
 relative to the project root, so one Label Studio started with the project root as its
 document root serves every keyframe and audio clip, Cyrillic names and spaces included.
@@ -7,7 +12,9 @@ document root serves every keyframe and audio clip, Cyrillic names and spaces in
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -105,3 +112,68 @@ def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) ->
     merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), int(t["data"].get("segment", 0))))
     fsutil.write_json(layout.tasks_json, merged)
     return len(merged)
+
+
+# --- the command: python -m pedpatterns.labelstudio setup|export ---------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .cli import RussianArgumentParser, make_parser
+    from .lsproject import DEFAULT_TITLE
+
+    parser = make_parser(
+        "python -m pedpatterns.labelstudio",
+        "Проект Label Studio без ручных шагов: создать и наполнить (setup), выгрузить разметку (export).\n"
+        "Адрес и токен берутся из .env (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY) или из параметров.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, title="команды", metavar="КОМАНДА",
+                                     parser_class=RussianArgumentParser)
+    setup = commands.add_parser("setup", prog="python -m pedpatterns.labelstudio setup",
+                                help="создать или обновить проект, подключить файлы, импортировать tasks.json",
+                                description="Создаёт проект (или обновляет его конфигурацию), подключает "
+                                            "processed_data/ как локальное хранилище и импортирует новые задачи "
+                                            "из tasks.json. Повторный запуск добавляет только новые задачи.")
+    export = commands.add_parser("export", prog="python -m pedpatterns.labelstudio export",
+                                 help="выгрузить разметку в labeled.csv (формат CSV Label Studio)",
+                                 description="Выгружает разметку проекта в формате CSV и сохраняет её как "
+                                             "labeled.csv в папке проекта (старый файл заменяется только "
+                                             "после успешной выгрузки).")
+    for sub in (setup, export):
+        sub.add_argument("--root", type=Path, default=argparse.SUPPRESS,
+                         help="папка проекта (в ней processed_data/, tasks.json, .env)")
+        sub.add_argument("--url", help="адрес Label Studio (по умолчанию LABEL_STUDIO_URL из .env, "
+                                       "иначе http://localhost:8080)")
+        sub.add_argument("--token", help="токен доступа Label Studio (по умолчанию LABEL_STUDIO_API_KEY из .env)")
+        sub.add_argument("--project-title", default=DEFAULT_TITLE, help="название проекта в Label Studio")
+    export.add_argument("--project-id", type=int, help="номер проекта вместо названия")
+    export.add_argument("--output", type=Path, help="куда сохранить (по умолчанию labeled.csv в папке проекта)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import lsproject
+    from .cli import layout_from
+    from .lsclient import LabelStudioClient
+
+    args = _parser().parse_args(argv)
+    layout = layout_from(args)
+    url, token = lsproject.connection_settings(layout, args.url, args.token)
+    client = LabelStudioClient(url, token)
+    if args.command == "setup":
+        report = lsproject.setup_project(client, layout, args.project_title)
+        print(f"Проект «{report.title}» {'создан' if report.created else 'обновлён'} (№{report.project_id}).")
+        if report.storage_added:
+            print(f"Подключено локальное хранилище: {layout.processed_data}")
+        print(f"Импортировано задач: {report.imported}; уже были в проекте: {report.already_there}.")
+        print(f"Откройте {report.project_url(client.url)} и размечайте.")
+        return 0
+    project_id = lsproject.resolve_project(client, args.project_title, args.project_id)
+    path, count = lsproject.export_labels(client, layout, project_id, args.output)
+    print(f"Разметка сохранена: {path} (аннотаций: {count}).")
+    return 0
+
+
+if __name__ == "__main__":
+    from .cli import run
+
+    sys.exit(run(main))

@@ -79,7 +79,7 @@ def ls_choices_cell(choices: Sequence[str]) -> str:
     """How Label Studio's CSV export writes a Choices value: plain for one, JSON for several."""
     if len(choices) == 1:
         return choices[0]
-    return json.dumps({"choices": list(choices)}, ensure_ascii=False) if choices else ""
+    return json.dumps({"choices": list(choices)}, ensure_ascii=False, separators=(",", ":")) if choices else ""
 
 
 def write_ls_csv(
@@ -90,23 +90,30 @@ def write_ls_csv(
     delimiter: str = ",",
     encoding: str = "utf-8",
 ) -> Path:
-    """A Label Studio CSV export: one row per (part, segment, choices, annotator)."""
-    columns = ["annotation_id", "annotator", "audio", "created_at", "id", "image", "lead_time", "pattern",
-               "text", "updated_at"]
+    """A Label Studio CSV export: one row per (part, segment, choices, annotator).
+
+    Shaped like Label Studio 1.23.2's real export (checked against the server in
+    tests/test_labelstudio_server.py): every task data key as a column, columns sorted,
+    texts quoted, ``id`` the task's id, ``annotator`` as given (the server writes the
+    user's id), ``lead_time`` empty for annotations made through the API.
+    """
+    task_ids: dict[tuple[str, int], int] = {}
+    records = []
+    for n, (part, segment, choices, annotator) in enumerate(annotations, 1):
+        data = labelstudio.segment_task(
+            layout,
+            {"part": part, "segment": segment, "keyframe": layout.keyframe(part, segment).name,
+             "audio": layout.audio_clip(part, segment).name, "film": part.rsplit("_part", 1)[0],
+             "text": f"segment {segment}", "lesson_start": segment * 30.0, "lesson_end": segment * 30.0 + 30},
+        )["data"]
+        records.append({
+            **data, "annotation_id": n, "annotator": annotator, "created_at": "2026-11-25T10:00:00.000000Z",
+            "id": task_ids.setdefault((part, segment), len(task_ids) + 1), "lead_time": "",
+            "pattern": ls_choices_cell(choices), "updated_at": "2026-11-25T10:00:00.000000Z",
+        })
+    columns = sorted({key for record in records for key in record} or {"annotation_id", "image", "pattern"})
     with path.open("w", newline="", encoding=encoding) as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter)
+        writer = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter, quoting=csv.QUOTE_NONNUMERIC)
         writer.writeheader()
-        for n, (part, segment, choices, annotator) in enumerate(annotations, 1):
-            task = labelstudio.segment_task(
-                layout,
-                {"part": part, "segment": segment, "keyframe": layout.keyframe(part, segment).name,
-                 "audio": layout.audio_clip(part, segment).name, "film": part, "text": f"segment {segment}",
-                 "lesson_start": 0, "lesson_end": 30},
-            )["data"]
-            writer.writerow({
-                "annotation_id": n, "annotator": annotator, "audio": task["audio"],
-                "created_at": "2026-11-25T10:00:00.000000Z", "id": 1000 + n, "image": task["image"],
-                "lead_time": 12.5, "pattern": ls_choices_cell(choices), "text": task["text"],
-                "updated_at": "2026-11-25T10:00:00.000000Z",
-            })
+        writer.writerows(records)
     return path
