@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
 import re
 import shutil
 import unicodedata
@@ -34,6 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from . import fsutil
 from .errors import UserError
+from .evaluation import choose_test_groups
 from .labels import LabeledSet
 from .layout import TMP_PREFIX, Layout
 
@@ -120,29 +120,6 @@ class SplitPlan:
     by: str  # "film", "part" or "" (no split possible)
     test_groups: frozenset[str]
     notes: tuple[str, ...] = ()
-
-
-def choose_test_groups(sizes: Mapping[str, int], test_share: float, seed: int) -> frozenset[str]:
-    """Whole groups for test, as close as possible to ``test_share`` of the examples.
-
-    The groups are shuffled with ``seed`` and the prefix whose size is nearest the target
-    is taken, keeping at least one group on each side when ``test_share`` > 0.
-    """
-    if not 0 <= test_share < 1:
-        raise UserError(f"--test-share должен быть от 0 до 1 (не включая 1), получено {test_share}.")
-    groups = sorted(sizes)
-    if test_share == 0 or len(groups) < 2:
-        return frozenset()
-    random.Random(seed).shuffle(groups)
-    total = sum(sizes.values())
-    target = test_share * total
-    best, best_gap, running = 1, math.inf, 0
-    for n in range(1, len(groups)):  # at least one group stays in train
-        running += sizes[groups[n - 1]]
-        gap = abs(running - target)
-        if gap < best_gap:
-            best, best_gap = n, gap
-    return frozenset(groups[:best])
 
 
 def plan_split(frame: pd.DataFrame, test_share: float, seed: int, split_by: str = "film") -> SplitPlan:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import dataset, labels, patterns
+from pedpatterns import dataset, evaluation, labels, patterns
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
@@ -115,13 +115,13 @@ def test_image_names_are_ascii_unique_and_order_free() -> None:
 
 def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
     sizes = {"a": 10, "b": 10, "c": 10, "d": 10, "e": 10}
-    first = dataset.choose_test_groups(sizes, 0.2, seed=1)
-    assert first == dataset.choose_test_groups(sizes, 0.2, seed=1) and len(first) == 1
-    assert dataset.choose_test_groups(sizes, 0.4, seed=1).__len__() == 2
-    assert len(dataset.choose_test_groups({"a": 1, "b": 1}, 0.9, seed=0)) == 1  # train never empty
-    assert dataset.choose_test_groups(sizes, 0.0, seed=1) == frozenset()
+    first = evaluation.choose_test_groups(sizes, 0.2, seed=1)
+    assert first == evaluation.choose_test_groups(sizes, 0.2, seed=1) and len(first) == 1
+    assert evaluation.choose_test_groups(sizes, 0.4, seed=1).__len__() == 2
+    assert len(evaluation.choose_test_groups({"a": 1, "b": 1}, 0.9, seed=0)) == 1  # train never empty
+    assert evaluation.choose_test_groups(sizes, 0.0, seed=1) == frozenset()
     with pytest.raises(UserError):
-        dataset.choose_test_groups(sizes, 1.0, seed=1)
+        evaluation.choose_test_groups(sizes, 1.0, seed=1)
 
 
 # --- building -------------------------------------------------------------------------------
