@@ -55,10 +55,13 @@ def frame_features(audio: np.ndarray, sample_rate: int, mask: SpeechMask) -> Fra
     f0 = librosa.yin(y, fmin=PITCH_MIN_HZ, fmax=PITCH_MAX_HZ, sr=sample_rate, frame_length=N_FFT, hop_length=HOP)
     # YIN answers for every frame; keep it only where there is speech and the estimate is
     # not pinned to a search bound (what YIN returns for noise and silence).
-    loud = 20 * np.log10(np.maximum(rms, 1e-10)) > mask.threshold_db
-    inside = (f0 > PITCH_MIN_HZ * 1.05) & (f0 < PITCH_MAX_HZ * 0.95)
     n = min(len(rms), len(f0), len(zcr), mfcc.shape[1], len(centroid))
-    pitch = np.where(loud[:n] & inside[:n], f0[:n], np.nan)
+    centres = np.floor(np.arange(n) * HOP / sample_rate / mask.hop).astype(int)
+    voiced = np.zeros(n, dtype=bool)
+    known = centres < mask.speech.size
+    voiced[known] = mask.speech[centres[known]]
+    inside = (f0[:n] > PITCH_MIN_HZ * 1.05) & (f0[:n] < PITCH_MAX_HZ * 0.95)
+    pitch = np.where(voiced & inside, f0[:n], np.nan)
     return FrameFeatures(sample_rate, rms[:n], zcr[:n], centroid[:n], mfcc[:, :n], pitch)
 
 

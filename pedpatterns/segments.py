@@ -17,7 +17,7 @@ import numpy as np
 Interval = tuple[float, float]
 
 HOP_SECONDS = 0.02
-FRAME_SECONDS = 0.04
+FRAME_SECONDS = 0.02  # no overlap: frame i is exactly [i*hop, (i+1)*hop)
 
 
 @dataclass(frozen=True)
