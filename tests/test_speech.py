@@ -64,5 +64,5 @@ def test_bundled_is_a_local_folder() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("whisper") is not None, reason="openai-whisper установлен")
 def test_openai_whisper_missing_says_how_to_install() -> None:
-    with pytest.raises(UserError, match="requirements-openai-whisper.txt"):
+    with pytest.raises(UserError, match=r"requirements-openai-whisper\.txt"):
         speech.load_recognizer("tiny", speech.OPENAI_WHISPER)
