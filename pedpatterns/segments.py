@@ -26,7 +26,7 @@ class SpeechMask:
 
     speech: np.ndarray  # bool, one value per frame
     hop: float
-    threshold_db: float
+    threshold_db: np.ndarray  # the loudness (dBFS) above which each frame counts as speech
 
     def frames(self, start: float, end: float) -> np.ndarray:
         return self.speech[round(start / self.hop) : round(end / self.hop)]
@@ -47,19 +47,36 @@ def frame_db(audio: np.ndarray, sample_rate: int, hop: float = HOP_SECONDS, fram
     return (10.0 * np.log10(np.maximum(energy, 1e-10))).astype(np.float32)
 
 
+DIGITAL_SILENCE_DB = -90.0  # below this a frame is exact silence (an edit, a muted stream)
+FLOOR_SPAN_SECONDS = 30.0  # the neighbourhood whose quietest frames give the noise floor
+
+
 def speech_mask(audio: np.ndarray, sample_rate: int, hop: float = HOP_SECONDS) -> SpeechMask:
     """Which frames hold sound loud enough to be speech.
 
-    The threshold adapts to the recording: 6 dB above the noise floor (10th percentile),
-    at most 35 dB under the loud frames (95th percentile) and never under -60 dBFS. A
-    steady classroom hum is then silence, while quiet speech in a loud recording counts.
+    The threshold adapts to the recording and to where in it we are: 6 dB above the
+    local noise floor (10th percentile of the non-silent frames within about 30 s), at
+    most 35 dB and at least 10 dB under the part's loud frames (95th percentile), never
+    under -60 dBFS. A
+    steady classroom hum is then silence, the pauses of a noisy recording are found,
+    and quiet speech in a loud recording still counts.
     """
     db = frame_db(audio, sample_rate, hop)
     if db.size == 0:
-        return SpeechMask(np.zeros(0, dtype=bool), hop, 0.0)
-    floor = float(np.percentile(db, 10))
+        return SpeechMask(np.zeros(0, dtype=bool), hop, np.zeros(0, dtype=np.float32))
     loud = float(np.percentile(db, 95))
-    threshold = max(floor + 6.0, loud - 35.0, -60.0)
+    block = max(1, int(round(FLOOR_SPAN_SECONDS / 3 / hop)))
+    count = int(np.ceil(db.size / block))
+    floors = np.empty(count, dtype=np.float32)
+    for k in range(count):
+        near = db[max(0, (k - 1) * block) : (k + 2) * block]
+        sound = near[near > DIGITAL_SILENCE_DB]
+        floors[k] = np.percentile(sound, 10) if sound.size >= block // 10 else DIGITAL_SILENCE_DB
+    floor = np.repeat(floors, block)[: db.size]
+    threshold = np.maximum(np.maximum(floor + 6.0, loud - 35.0), -60.0)
+    # Never within 10 dB of the loud frames: where nothing is quieter than the voice itself
+    # (a clean recording cut with exact silence), the voice is still speech.
+    threshold = np.minimum(threshold, loud - 10.0).astype(np.float32)
     return SpeechMask(db > threshold, hop, threshold)
 
 
