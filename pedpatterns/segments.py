@@ -65,7 +65,7 @@ def speech_mask(audio: np.ndarray, sample_rate: int, hop: float = HOP_SECONDS) -
     if db.size == 0:
         return SpeechMask(np.zeros(0, dtype=bool), hop, np.zeros(0, dtype=np.float32))
     loud = float(np.percentile(db, 95))
-    block = max(1, int(round(FLOOR_SPAN_SECONDS / 3 / hop)))
+    block = max(1, round(FLOOR_SPAN_SECONDS / 3 / hop))
     count = int(np.ceil(db.size / block))
     floors = np.empty(count, dtype=np.float32)
     for k in range(count):

