@@ -284,3 +284,10 @@ def test_several_films_with_yes_need_the_film_flag(tmp_path: Path) -> None:
     assert code == 1 and "--film" in err
     code, _, err = run_script("--root", str(tmp_path), "--film", "урок 2.mp4", "--yes")
     assert code == 1 and "«урок 2.mp4»" in err  # picked by name, then refused as empty
+
+
+def test_readme_data_dictionary_matches_the_schema() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: part1 -->")[1].split("<!-- /section: part1 -->")[0]
+    for column, meaning in {**schema.SEGMENT_COLUMNS, **schema.FEATURE_COLUMNS}.items():
+        assert f"| `{column}` | {meaning} |" in section, column
