@@ -3,12 +3,27 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
+from pathlib import Path
 
-from pedpatterns import cli
+from pedpatterns import cli, fsutil, patterns, speech
+from pedpatterns.errors import UserError
+from pedpatterns.layout import Layout
+from pedpatterns.prepare import (
+    DEFAULT_PART_MINUTES,
+    DEFAULT_SEGMENT_SECONDS,
+    Options,
+    Part,
+    PartResult,
+    cut_film,
+    is_processed,
+    process_parts,
+)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = cli.make_parser(
         "prepare_data.py",
         "Часть 1. Нарезает урок из films/ на части в part_films/, обрабатывает выбранную часть "
@@ -16,9 +31,109 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--film", help="фильм из films/: номер в списке, имя или путь (без вопроса)")
     parser.add_argument("--part", help="часть из part_films/: номер, имя или путь (без вопроса)")
-    args = parser.parse_args(argv)
-    cli.layout_from(args)
-    raise cli.not_built("подготовка данных (prepare_data.py)")
+    parser.add_argument("--all", action="store_true", help="обработать все части фильма")
+    parser.add_argument("--yes", action="store_true",
+                        help="ничего не спрашивать: без --part обработать все части")
+    parser.add_argument("--force", action="store_true",
+                        help="нарезать и обработать заново, даже если результаты уже есть")
+    parser.add_argument("--part-minutes", type=float, default=DEFAULT_PART_MINUTES,
+                        help="длина части, минуты (можно дробное: 1.5)")
+    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
+                        help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
+    parser.add_argument("--whisper-model", default=speech.DEFAULT_MODEL,
+                        help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
+                             "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
+    parser.add_argument("--language", default=speech.DEFAULT_LANGUAGE,
+                        help="язык речи: ru, en, … или auto (определить самому)")
+    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
+                        help="движок распознавания речи")
+    parser.add_argument("--asr-batch-size", type=int, default=speech.DEFAULT_BATCH_SIZE,
+                        help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
+                             "(точнее), 8 — быстрее, но иногда теряет фразы (по умолчанию: %(default)s)")
+    parser.add_argument("--beam-size", type=int, default=speech.DEFAULT_BEAM_SIZE,
+                        help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
+    parser.add_argument("--patterns", type=Path,
+                        help="свой список паттернов: текстовый файл (по одному в строке) или JSON-список")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="сколько частей обрабатывать одновременно (каждая загружает свою модель)")
+    return parser
+
+
+def choose_parts(layout: Layout, parts: list[Part], args: argparse.Namespace) -> list[Part]:
+    """The parts to process: by --part, --all/--yes, the only one, or the user's choice."""
+    if args.part is not None:
+        chosen = cli.pick([p.path for p in parts], args.part, what="части", flag="--part")
+        return [p for p in parts if p.path == chosen] or [Part(0, chosen, 0.0, 0.0)]
+    if args.all or args.yes or len(parts) == 1:
+        return parts
+    items = [p.describe() + ("  — уже обработана" if is_processed(layout, p.name) else "") for p in parts]
+    items.append(f"все части ({len(parts)})")
+    index = cli.choose(items, "Какую часть обработать?", "--part N или --all")
+    return parts if index == len(parts) else [parts[index]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    layout: Layout = cli.layout_from(args)
+    started = time.monotonic()
+    if args.segment_seconds <= 0:
+        raise UserError("Длина сегмента (--segment-seconds) должна быть больше нуля, например 30.")
+    if args.jobs < 1:
+        raise UserError("Число одновременных частей (--jobs) — от 1.")
+    pattern_list = patterns.load_patterns(args.patterns)
+
+    films = layout.list_films()
+    if not films and args.film is None:
+        fsutil.ensure_dir(layout.films)
+        raise UserError(f"В папке «{layout.films}» нет видео. Положите туда запись урока (.mp4) и повторите.")
+    if args.yes and args.film is None and len(films) > 1:
+        raise UserError("В films/ несколько фильмов, а с --yes спрашивать нельзя: укажите фильм в --film.")
+    film = cli.pick(films, args.film, what="фильмы", flag="--film")
+
+    print(f"Фильм: {film.name}")
+    cut = cut_film(layout, film, args.part_minutes, force=args.force)
+    if cut.reused:
+        print(f"Части уже нарезаны ({len(cut.parts)}), беру их (нарезать заново: --force).")
+    else:
+        print(f"Нарезано частей: {len(cut.parts)} за {cut.seconds:.1f} с → {layout.part_films}")
+    if cut.removed_processed:
+        print("Удалены результаты старой нарезки: " + ", ".join(cut.removed_processed))
+
+    chosen = choose_parts(layout, cut.parts, args)
+    options = Options(
+        segment_seconds=args.segment_seconds,
+        whisper_model=args.whisper_model,
+        asr_engine=args.asr_engine,
+        language=args.language,
+        batch_size=args.asr_batch_size,
+        beam_size=args.beam_size,
+        patterns=tuple(pattern_list),
+        force=args.force,
+    )
+
+    def report(result: PartResult) -> None:
+        if result.skipped:
+            print(f"Часть {result.part} уже обработана — пропускаю (обработать заново: --force).")
+        else:
+            print(f"Часть {result.part}: {len(result.rows)} сегментов за {result.seconds:.0f} с.")
+
+    results = process_parts(layout, [p.path for p in chosen], options, jobs=args.jobs, on_done=report)
+    summary(layout, results, time.monotonic() - started)
+    return 0
+
+
+def summary(layout: Layout, results: list[PartResult], seconds: float) -> None:
+    done = [r for r in results if not r.skipped]
+    segments = sum(len(r.rows) for r in results)
+    print("\nГотово.")
+    print(f"  Частей обработано: {len(done)}, пропущено (уже были): {len(results) - len(done)}")
+    print(f"  Сегментов в этих частях: {segments}")
+    print(f"  Время: {seconds:.0f} с")
+    for r in results:
+        print(f"  {r.part}: {layout.part_dir(r.part)}")
+    print(f"  Задачи для Label Studio: {layout.tasks_json}")
+    print("Следующий шаг — разметка в Label Studio: импортируйте tasks.json и label_config.xml "
+          "(см. раздел «Часть 2» в README.md).")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""Media the benchmarks share, generated once into a temporary cache (never into the project).
+
+The long videos are made quickly: one minute is encoded, then looped by stream copy.
+Dense speech is built from the real recordings in ../shared/media, whose words are
+known, so recognition accuracy (WER) can be measured on the same audio as its speed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pedpatterns import media  # noqa: E402
+
+SHARED_MEDIA = ROOT.parent / "shared" / "media"
+CACHE = Path(tempfile.gettempdir()) / "pedpatterns-bench"
+
+# What is said in each recording (from ../shared/media/PROVENANCE.md); the channel picks
+# one speaker of the stereo file.
+UTTERANCES: list[tuple[str, str, str]] = [
+    ("jfk.flac", "",
+     "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."),
+    ("stereo_diarization.wav", "c0",
+     "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."),
+    ("stereo_diarization.wav", "c1", "The horizon seems extremely distant."),
+]
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([media.ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def cached(name: str) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    return CACHE / name
+
+
+def have_shared_media() -> bool:
+    return all((SHARED_MEDIA / f).is_file() for f, _, _ in UTTERANCES)
+
+
+def lesson_720p(minutes: int = 25) -> Path:
+    """A 720p H.264/AAC "lesson" of ``minutes``, keyframes every 2 s, like a phone or camera file."""
+    target = cached(f"lesson_720p_{minutes}min.mp4")
+    if target.is_file():
+        return target
+    minute = cached("minute_720p.mp4")
+    if not minute.is_file():
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi",
+               "-i", "sine=frequency=220:sample_rate=44100", "-t", "60",
+               "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-g", "50",
+               "-c:a", "aac", "-b:a", "128k", "-shortest", str(minute))
+    tmp = target.with_suffix(".tmp.mp4")
+    ffmpeg("-stream_loop", str(minutes - 1), "-i", str(minute), "-c", "copy", str(tmp))
+    tmp.replace(target)
+    return target
+
+
+def utterance_audio(name: str, channel: str) -> Path:
+    """One speaker's recording as 16 kHz mono WAV."""
+    target = cached(f"utt_{Path(name).stem}_{channel or 'mono'}.wav")
+    if not target.is_file():
+        pan = ["-af", f"pan=mono|c0={channel}"] if channel else ["-ac", "1"]
+        ffmpeg("-i", str(SHARED_MEDIA / name), *pan, "-ar", "16000", str(target))
+    return target
+
+
+def dense_speech(seconds: float = 600.0, gap: float = 0.4) -> tuple[Path, str]:
+    """``seconds`` of back-to-back real speech (the utterances in turn) and its reference text."""
+    import numpy as np
+    import soundfile as sf
+
+    target = cached(f"dense_speech_{int(seconds)}s.wav")
+    pieces = [(media.decode_audio(utterance_audio(n, c)), text) for n, c, text in UTTERANCES]
+    silence = np.zeros(int(gap * media.SAMPLE_RATE), dtype=np.float32)
+    audio, words, total, k = [], [], 0, 0
+    while total + len(pieces[k % len(pieces)][0]) <= seconds * media.SAMPLE_RATE:
+        samples, text = pieces[k % len(pieces)]
+        audio += [samples, silence]
+        words.append(text)
+        total += len(samples) + len(silence)
+        k += 1
+    audio.append(np.zeros(int(seconds * media.SAMPLE_RATE) - total, dtype=np.float32))
+    if not target.is_file():
+        sf.write(str(target), np.concatenate(audio), media.SAMPLE_RATE, subtype="PCM_16")
+    return target, " ".join(words)
+
+
+def lesson_part(seconds: float = 600.0) -> Path:
+    """A 480p part of ``seconds`` with dense real speech: what one 10-minute part looks like."""
+    target = cached(f"part_480p_{int(seconds)}s.mp4")
+    if target.is_file():
+        return target
+    speech, _ = dense_speech(seconds)
+    minute = cached("minute_480p.mp4")
+    if not minute.is_file():
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=size=854x480:rate=25", "-t", "60",
+               "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1M", "-g", "50", "-an", str(minute))
+    loops = int(seconds // 60)
+    tmp = target.with_suffix(".tmp.mp4")
+    ffmpeg("-stream_loop", str(loops), "-i", str(minute), "-i", str(speech), "-map", "0:v", "-map", "1:a",
+           "-c:v", "copy", "-c:a", "aac", "-b:a", "64k", "-t", f"{seconds}", str(tmp))
+    tmp.replace(target)
+    return target
+
+
+def normalise(text: str) -> list[str]:
+    return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference's length."""
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
+        previous = current
+    return previous[-1] / max(len(ref), 1)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table: readable in a terminal and in bench/README.md alike."""
+    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells[1:])])
+
+
+def machine() -> str:
+    import os
+    import platform
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} ядра, Python {platform.python_version()}"

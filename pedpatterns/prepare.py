@@ -1,0 +1,478 @@
+"""Part 1: cut a film into parts, and process a part into segments for Label Studio.
+
+Cutting is one stream-copy pass; each part's true start and duration, read back from
+the muxer, are kept in the parts index so every segment knows its time in the lesson.
+Processing a part decodes its audio once, recognises speech once, and builds the whole
+part folder in a temporary sibling that is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cli, fsutil, labelstudio, media, schema, segments, speech
+from .errors import UserError
+from .features import frame_features, question_waits, segment_features
+from .layout import TMP_PREFIX, Layout, safe_stem, split_part_stem
+
+INDEX_VERSION = 1
+DEFAULT_PART_MINUTES = 10.0
+DEFAULT_SEGMENT_SECONDS = 30.0
+SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
+MIN_GAP_SECONDS = 0.3  # the shortest silence a boundary may snap to
+
+
+# --------------------------------------------------------------------------- cutting
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a film and where it lies in the lesson."""
+
+    number: int
+    path: Path
+    start: float
+    duration: float
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def describe(self) -> str:
+        span = f"{labelstudio.format_time(self.start)}–{labelstudio.format_time(self.end)}"
+        return f"{self.path.name}  ({span} урока)"
+
+
+@dataclass
+class CutResult:
+    film: str
+    parts: list[Part]
+    reused: bool
+    seconds: float
+    removed_processed: list[str] = field(default_factory=list)
+
+
+def film_stem(film: Path) -> str:
+    return safe_stem(Path(film).stem)
+
+
+def _source_signature(film: Path) -> dict[str, Any]:
+    stat = Path(film).stat()
+    return {"source": Path(film).name, "source_size": stat.st_size, "source_mtime": int(stat.st_mtime)}
+
+
+def read_parts(layout: Layout, stem: str) -> list[Part] | None:
+    """The parts recorded in the film's parts index, or ``None`` if there is no usable index."""
+    index = _read_index(layout, stem)
+    if index is None:
+        return None
+    return _parts_of(layout, stem, index)
+
+
+def _read_index(layout: Layout, stem: str) -> dict[str, Any] | None:
+    path = layout.parts_index(stem)
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not index.get("parts"):
+        return None
+    return index
+
+
+def _parts_of(layout: Layout, stem: str, index: dict[str, Any]) -> list[Part]:
+    return [
+        Part(int(p["number"]), layout.part_path(stem, int(p["number"])), float(p["start"]), float(p["duration"]))
+        for p in index["parts"]
+    ]
+
+
+def _index_is_current(layout: Layout, film: Path, index: dict[str, Any] | None, part_minutes: float) -> bool:
+    if index is None:
+        return False
+    signature = _source_signature(film)
+    if any(index.get(k) != v for k, v in signature.items()):
+        return False
+    if abs(float(index.get("part_minutes", -1)) - part_minutes) > 1e-6:
+        return False
+    parts = _parts_of(layout, film_stem(film), index)
+    return all(p.path.is_file() and p.path.stat().st_size > 0 for p in parts)
+
+
+def check_film(film: Path) -> media.MediaInfo:
+    """Probe a film and insist on a picture, a sound track and a duration."""
+    info = media.probe(film)
+    media.require_lesson_video(info)
+    return info
+
+
+def cut_film(
+    layout: Layout, film: Path, part_minutes: float = DEFAULT_PART_MINUTES, *, force: bool = False
+) -> CutResult:
+    """Cut ``film`` into parts of ``part_minutes`` (reusing an up-to-date earlier cut unless ``force``)."""
+    if part_minutes <= 0:
+        raise UserError("Длина части (--part-minutes) должна быть больше нуля, например 10 или 1.5.")
+    started = time.monotonic()
+    film = Path(film)
+    stem = film_stem(film)
+    info = check_film(film)
+    fsutil.ensure_dir(layout.part_films)
+    fsutil.clean_leftovers(layout.part_films)
+    old_index = _read_index(layout, stem)
+    if not force and _index_is_current(layout, film, old_index, part_minutes):
+        return CutResult(stem, _parts_of(layout, stem, old_index), True, time.monotonic() - started)
+
+    disk_free_check(layout, film)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}cut-", dir=layout.part_films))
+    try:
+        with _seconds_bar("Нарезка", info.duration) as advance:
+            spans = media.cut_by_copy(film, workdir, part_minutes * 60.0, on_progress=advance)
+        _check_spans(film, info, spans, workdir)
+        removed = _forget_old_cut(layout, stem, old_index)
+        parts = []
+        for number, span in enumerate(spans, 1):
+            target = layout.part_path(stem, number)
+            os.replace(workdir / span.file, target)
+            parts.append(Part(number, target, span.start, span.duration))
+        index = {
+            "version": INDEX_VERSION,
+            "film": stem,
+            **_source_signature(film),
+            "part_minutes": part_minutes,
+            "duration": round(info.duration, 3),
+            "parts": [
+                {"number": p.number, "file": p.path.name, "start": p.start, "end": round(p.end, 6),
+                 "duration": round(p.duration, 6)}
+                for p in parts
+            ],
+        }
+        # The index is written last: its presence means every part is in place.
+        fsutil.write_json(layout.parts_index(stem), index)
+    finally:
+        fsutil.remove(workdir)
+    return CutResult(stem, parts, False, time.monotonic() - started, removed)
+
+
+def _check_spans(film: Path, info: media.MediaInfo, spans: Sequence[media.Span], workdir: Path) -> None:
+    """A cut that does not reach the end of the film means the file is damaged or truncated."""
+    if not spans or any(not (workdir / s.file).is_file() or (workdir / s.file).stat().st_size == 0 for s in spans):
+        raise UserError(f"Не удалось нарезать «{film.name}»: ffmpeg не записал ни одной части. Файл повреждён?")
+    covered = spans[-1].end
+    if covered < info.duration - max(2.0, 0.02 * info.duration):
+        raise UserError(
+            f"Файл «{film.name}» обрезан или повреждён: по заголовку он длится "
+            f"{labelstudio.format_time(info.duration)}, а прочитать удалось только "
+            f"{labelstudio.format_time(covered)}. Скопируйте видео заново."
+        )
+
+
+def _forget_old_cut(layout: Layout, stem: str, old_index: dict[str, Any] | None) -> list[str]:
+    """Remove the previous parts of a film and their processed results: their times no longer hold."""
+    old_parts = {p.path for p in _parts_of(layout, stem, old_index)} if old_index else set()
+    old_parts |= set(layout.film_parts(stem))
+    removed = []
+    for path in sorted(old_parts):
+        fsutil.remove(path)
+        part_dir = layout.part_dir(path.stem)
+        if part_dir.is_dir():
+            fsutil.remove(part_dir)
+            labelstudio.update_tasks_file(layout, path.stem, [])
+            removed.append(path.stem)
+    fsutil.remove(layout.parts_index(stem))
+    return removed
+
+
+class _NoBar:
+    """Stands in for a progress bar where none is shown (pool workers, benchmarks)."""
+
+    def update(self, n: float = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(desc: str, total: float, unit: str, show: bool) -> Any:
+    return cli.progress([], desc, total=total, unit=unit) if show else _NoBar()
+
+
+@contextmanager
+def _seconds_bar(desc: str, total: float, enabled: bool = True) -> Iterator[Callable[[float], None]]:
+    """A progress bar fed with "seconds done so far" (what ffmpeg and Whisper report)."""
+    bar = _bar(desc, round(total, 1), "с", enabled)
+    done = [0.0]
+
+    def advance(seconds: float) -> None:
+        seconds = min(max(seconds, done[0]), total)
+        if seconds > done[0]:
+            bar.update(round(seconds - done[0], 1))
+        done[0] = seconds
+
+    try:
+        yield advance
+        advance(total)
+    finally:
+        bar.close()
+
+
+# --------------------------------------------------------------------------- processing
+
+
+@dataclass(frozen=True)
+class Options:
+    """How parts are processed (the command line's flags)."""
+
+    segment_seconds: float = DEFAULT_SEGMENT_SECONDS
+    whisper_model: str = speech.DEFAULT_MODEL
+    asr_engine: str = speech.FASTER_WHISPER
+    language: str = speech.DEFAULT_LANGUAGE
+    batch_size: int = speech.DEFAULT_BATCH_SIZE
+    beam_size: int = speech.DEFAULT_BEAM_SIZE
+    patterns: tuple[str, ...] = ()
+    force: bool = False
+    keyframe_candidates: int = 3
+    cpu_threads: int = 0
+    show_progress: bool = True
+
+    def recognizer(self) -> speech.Recognizer:
+        return speech.load_recognizer(
+            self.whisper_model, self.asr_engine,
+            batch_size=self.batch_size, beam_size=self.beam_size, cpu_threads=self.cpu_threads,
+        )
+
+
+@dataclass
+class PartResult:
+    part: str
+    rows: list[dict[str, Any]]
+    skipped: bool = False
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    language: str = ""
+
+
+def locate_part(layout: Layout, part_path: Path) -> Part:
+    """A part file with its true start in the lesson (0 when it was not cut by pedpatterns)."""
+    part_path = Path(part_path)
+    split = split_part_stem(part_path.stem)
+    if split:
+        for part in read_parts(layout, split[0]) or []:
+            if part.path.resolve() == part_path.resolve():
+                return part
+    return Part(split[1] if split else 1, part_path, 0.0, 0.0)
+
+
+def is_processed(layout: Layout, part: str) -> bool:
+    return part in layout.processed_parts()
+
+
+def read_rows(layout: Layout, part: str) -> list[dict[str, Any]]:
+    with open(layout.segments_csv(part), encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def process_part(
+    layout: Layout,
+    part_path: Path,
+    options: Options,
+    recognizer: speech.Recognizer | None = None,
+) -> PartResult:
+    """Turn one part into its folder in processed_data/ (keyframes, clips, CSV, transcript, config)."""
+    started = time.monotonic()
+    part = locate_part(layout, part_path)
+    name = part.name
+    if not options.force and is_processed(layout, name):
+        return PartResult(name, read_rows(layout, name), skipped=True)
+    split = split_part_stem(name)
+    film = split[0] if split else name
+    info = media.probe(part.path)
+    media.require_lesson_video(info)
+    fsutil.ensure_dir(layout.processed_data)
+    fsutil.clean_leftovers(layout.processed_data)
+    timings: dict[str, float] = {}
+    show = options.show_progress
+
+    clock = time.monotonic()
+    audio = media.decode_audio(part.path)
+    duration = len(audio) / media.SAMPLE_RATE
+    timings["decode"] = time.monotonic() - clock
+
+    clock = time.monotonic()
+    recognizer = recognizer or options.recognizer()
+    timings["model_load"] = time.monotonic() - clock
+    clock = time.monotonic()
+    with _seconds_bar(f"Распознавание речи ({name})", duration, show) as advance:
+        transcript = recognizer.transcribe(audio, options.language, on_progress=advance)
+    timings["recognition"] = time.monotonic() - clock
+
+    clock = time.monotonic()
+    mask = segments.speech_mask(audio, media.SAMPLE_RATE)
+    word_spans = [(w.start, w.end) for w in transcript.words]
+    gaps = sorted([*segments.pauses(mask, MIN_GAP_SECONDS), *segments.word_gaps(word_spans, MIN_GAP_SECONDS)])
+    windows = segments.plan_windows(duration, options.segment_seconds, gaps, max_shift=SNAP_SECONDS)
+    buckets = segments.assign(word_spans, windows)
+    frames = frame_features(audio, media.SAMPLE_RATE, mask)
+    waits = question_waits(transcript.words, duration)
+    rows: list[dict[str, Any]] = []
+    bar = _bar(f"Признаки ({name})", len(windows), "сегм", show)
+    for i, ((start, end), bucket) in enumerate(zip(windows, buckets, strict=True)):
+        bar.update(1)
+        words = [transcript.words[k] for k in bucket]
+        rows.append({
+            "film": film,
+            "part": name,
+            "segment": i,
+            "start": round(start, 3),
+            "end": round(end, 3),
+            "lesson_start": round(part.start + start, 3),
+            "lesson_end": round(part.start + end, 3),
+            "duration": round(end - start, 3),
+            "text": speech.join_words(words),
+            "keyframe": layout.keyframe(name, i).name,
+            "audio": layout.audio_clip(name, i).name,
+            **segment_features(frames, mask, start, end, words, [waits[k] for k in bucket]),
+        })
+    bar.close()
+    timings["features"] = time.monotonic() - clock
+
+    with fsutil.atomic_path(layout.part_dir(name)) as tmp:
+        tmp.mkdir()
+        clock = time.monotonic()
+        bar = _bar(f"Ключевые кадры ({name})", len(windows), "кадр", show)
+        images = media.sharpest_frames(part.path, windows, candidates=options.keyframe_candidates,
+                                       on_window=lambda: bar.update(1))
+        bar.close()
+        for i, image in enumerate(images):
+            if image is None:
+                at = labelstudio.format_time(windows[i][0])
+                raise UserError(
+                    f"Не удалось прочитать кадры видео «{part.path.name}» около {at}: "
+                    "файл части повреждён. Нарежьте фильм заново: python prepare_data.py --force"
+                )
+            media.write_jpeg(tmp / rows[i]["keyframe"], image)
+        timings["keyframes"] = time.monotonic() - clock
+
+        clock = time.monotonic()
+        rate = media.SAMPLE_RATE
+        bar = _bar(f"Аудиофрагменты ({name})", len(windows), "клип", show)
+        for i, (start, end) in enumerate(windows):
+            media.write_mp3(tmp / rows[i]["audio"], audio[int(start * rate) : int(end * rate)])
+            bar.update(1)
+        bar.close()
+        timings["clips"] = time.monotonic() - clock
+
+        clock = time.monotonic()
+        (tmp / layout.segments_csv(name).name).write_text(rows_to_csv(rows), encoding="utf-8")
+        document = {"film": film, "part": name, "part_start": round(part.start, 6), **transcript.to_json()}
+        (tmp / layout.transcript_json(name).name).write_text(
+            json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        patterns = list(options.patterns) or _default_patterns()
+        (tmp / layout.label_config(name).name).write_text(labelstudio.label_config_xml(patterns), encoding="utf-8")
+        timings["write"] = time.monotonic() - clock
+    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language)
+
+
+def _default_patterns() -> list[str]:
+    from .patterns import default_patterns
+
+    return default_patterns()
+
+
+def rows_to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """segments.csv text: exactly the schema's columns, in the schema's order."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=schema.segments_csv_columns(), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def publish(layout: Layout, result: PartResult) -> int:
+    """Put a part's segments into tasks.json (replacing its old ones); the total number of tasks."""
+    return labelstudio.update_tasks_file(layout, result.part, labelstudio.segment_tasks(layout, result.rows))
+
+
+# --------------------------------------------------------------------------- several parts
+
+_worker_recognizer: speech.Recognizer | None = None
+
+
+def _worker_init(options: Options) -> None:
+    global _worker_recognizer
+    _worker_recognizer = options.recognizer()
+
+
+def _worker_process(root: str, part_path: str, options: Options) -> PartResult:
+    return process_part(Layout(Path(root)), Path(part_path), options, _worker_recognizer)
+
+
+def process_parts(
+    layout: Layout,
+    parts: Sequence[Path],
+    options: Options,
+    jobs: int = 1,
+    on_done: Callable[[PartResult], None] | None = None,
+) -> list[PartResult]:
+    """Process ``parts``; with ``jobs`` > 1 in a process pool, one model per worker.
+
+    tasks.json is updated here, in the calling process, after each part: workers never
+    write the shared file, so two parts finishing together cannot lose each other's tasks.
+    """
+    results: list[PartResult] = []
+
+    def finish(result: PartResult) -> None:
+        publish(layout, result)
+        results.append(result)
+        if on_done:
+            on_done(result)
+
+    todo = [p for p in parts if options.force or not is_processed(layout, locate_part(layout, p).name)]
+    for p in parts:
+        if p not in todo:
+            finish(process_part(layout, p, options))  # already done: only refreshes its tasks
+    if not todo:
+        return results
+    jobs = max(1, min(jobs, len(todo)))
+    if jobs == 1:
+        recognizer = options.recognizer()
+        for p in todo:
+            finish(process_part(layout, p, options, recognizer))
+        return results
+    threads = max(1, (os.cpu_count() or 2) // jobs)
+    worker_options = Options(**{**options.__dict__, "cpu_threads": threads, "show_progress": False})
+    bar = _bar("Части", len(todo), "часть", options.show_progress)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(worker_options,)) as pool:
+        futures = [pool.submit(_worker_process, str(layout.root), str(p), worker_options) for p in todo]
+        for future in as_completed(futures):
+            finish(future.result())
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def disk_free_check(layout: Layout, film: Path) -> None:
+    """Stream copy needs about the film's size again in part_films/; say so before starting."""
+    free = shutil.disk_usage(layout.root).free
+    size = Path(film).stat().st_size
+    if free < size * 1.05:
+        raise UserError(
+            f"Мало места на диске: для нарезки «{Path(film).name}» нужно около {size / 1e9:.1f} ГБ, "
+            f"свободно {free / 1e9:.1f} ГБ. Освободите место и повторите."
+        )

@@ -1,0 +1,68 @@
+"""speech.py with the real offline Whisper model (tiny.en, CTranslate2) and real speech."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from pedpatterns import media, speech
+from pedpatterns.errors import UserError
+from tests.part1_helpers import JFK, bundled_model_or_skip, require_shared_media
+
+
+@pytest.fixture(scope="module")
+def jfk_with_silence() -> np.ndarray:
+    require_shared_media()
+    silence = np.zeros(3 * media.SAMPLE_RATE, dtype=np.float32)
+    return np.concatenate([silence, media.decode_audio(JFK), silence])
+
+
+@pytest.mark.parametrize("batch_size", [0, 8])
+def test_words_with_times_in_part_time(jfk_with_silence: np.ndarray, batch_size: int) -> None:
+    recognizer = speech.load_recognizer(bundled_model_or_skip(), batch_size=batch_size)
+    transcript = recognizer.transcribe(jfk_with_silence, language="ru")  # English-only model: falls back to en
+    assert transcript.language == "en"
+    text = transcript.text.lower()
+    assert "fellow americans" in text and "your country" in text
+    starts = [w.start for w in transcript.words]
+    assert starts == sorted(starts)
+    assert all(0.0 <= w.probability <= 1.0 and w.end >= w.start for w in transcript.words)
+    fellow = next(w for w in transcript.words if "fellow" in w.word.lower())
+    # "fellow" is said about 1.5 s into the recording, which starts 3 s into this audio.
+    assert 3.5 < fellow.start < 6.0
+    assert transcript.duration == pytest.approx(len(jfk_with_silence) / media.SAMPLE_RATE)
+    document = transcript.to_json()
+    assert set(document) == {"engine", "model", "language", "duration", "words", "segments"}
+    assert set(document["words"][0]) == {"start", "end", "word", "probability"}
+
+
+def test_silence_produces_no_words() -> None:
+    recognizer = speech.load_recognizer(bundled_model_or_skip())
+    transcript = recognizer.transcribe(np.zeros(20 * media.SAMPLE_RATE, dtype=np.float32), language="en")
+    assert transcript.words == []
+
+
+def test_missing_model_is_a_russian_message_with_the_way_out() -> None:
+    with pytest.raises(UserError) as caught:
+        speech.load_recognizer("./нет/такой/папки")
+    assert "--whisper-model" in caught.value.message
+    with pytest.raises(UserError) as caught:
+        speech.load_recognizer("no-such-whisper-size-xyz")
+    message = caught.value.message
+    assert "--whisper-model" in message and "bundled" in message and "интернет" in message
+
+
+def test_bundled_is_a_local_folder() -> None:
+    bundled_model_or_skip()
+    folder = speech.resolve_model(speech.BUNDLED)
+    assert (speech.bundled_model_dir() / "model.bin").is_file()
+    assert folder == str(speech.bundled_model_dir())
+    assert speech.resolve_model("small") == "small"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("whisper") is not None, reason="openai-whisper установлен")
+def test_openai_whisper_missing_says_how_to_install() -> None:
+    with pytest.raises(UserError, match=r"requirements-openai-whisper\.txt"):
+        speech.load_recognizer("tiny", speech.OPENAI_WHISPER)
