@@ -30,7 +30,7 @@ class _RussianFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups, prefix or "Использование: ")
+        super().add_usage(usage, actions, groups, "Использование: " if prefix is None else prefix)
 
 
 class RussianArgumentParser(argparse.ArgumentParser):
