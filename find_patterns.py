@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pedpatterns import cli, lessonmetrics, report, textmodel
+from pedpatterns import cli, lessonmetrics, prepare, report, textmodel
 from pedpatterns.errors import UserError
 from pedpatterns.labels import DEFAULT_MIN_SHARE
 from pedpatterns.layout import safe_stem
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="вероятность, начиная с которой паттерн показывается как найденный")
     parser.add_argument("--pause-seconds", type=float, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
                         help="пауза — промежуток без речи не короче стольких секунд")
+    prepare.add_processing_arguments(parser)
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
     if args.threshold >= 1:
@@ -59,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
               "а для определения паттернов сначала нужна разметка в Label Studio.")
 
+    options = prepare.options_from_args(args)
     pages = []
     for video in cli.progress(videos, "Отчёты", unit="видео"):
-        parts = report.processed_parts_for_video(layout, video)
+        parts = report.processed_parts_for_video(layout, video, options, args.part_minutes)
         data = report.analyse_lesson(layout, safe_stem(video.stem), parts, model, threshold=args.threshold,
                                      pause_seconds=args.pause_seconds)
         pages.append(report.write_report(layout, data))

@@ -8,19 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from pedpatterns import cli, fsutil, patterns, speech
+from pedpatterns import cli, fsutil, patterns, prepare
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import (
-    DEFAULT_PART_MINUTES,
-    DEFAULT_SEGMENT_SECONDS,
-    Options,
-    Part,
-    PartResult,
-    cut_film,
-    is_processed,
-    process_parts,
-)
+from pedpatterns.prepare import Part, PartResult, cut_film, is_processed, process_parts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,22 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ничего не спрашивать: без --part обработать все части")
     parser.add_argument("--force", action="store_true",
                         help="нарезать и обработать заново, даже если результаты уже есть")
-    parser.add_argument("--part-minutes", type=float, default=DEFAULT_PART_MINUTES,
-                        help="длина части, минуты (можно дробное: 1.5)")
-    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
-                        help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
-    parser.add_argument("--whisper-model", default=speech.DEFAULT_MODEL,
-                        help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
-                             "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
-    parser.add_argument("--language", default=speech.DEFAULT_LANGUAGE,
-                        help="язык речи: ru, en, … или auto (определить самому)")
-    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
-                        help="движок распознавания речи")
-    parser.add_argument("--asr-batch-size", type=int, default=speech.DEFAULT_BATCH_SIZE,
-                        help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
-                             "(точнее), 8 — быстрее, но иногда теряет фразы (по умолчанию: %(default)s)")
-    parser.add_argument("--beam-size", type=int, default=speech.DEFAULT_BEAM_SIZE,
-                        help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
+    prepare.add_processing_arguments(parser)
     parser.add_argument("--patterns", type=Path,
                         help="свой список паттернов: текстовый файл (по одному в строке) или JSON-список")
     parser.add_argument("--jobs", type=int, default=1,
@@ -76,8 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     layout: Layout = cli.layout_from(args)
     started = time.monotonic()
-    if args.segment_seconds <= 0:
-        raise UserError("Длина сегмента (--segment-seconds) должна быть больше нуля, например 30.")
     if args.jobs < 1:
         raise UserError("Число одновременных частей (--jobs) — от 1.")
     pattern_list = patterns.load_patterns(args.patterns)
@@ -100,16 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Удалены результаты старой нарезки: " + ", ".join(cut.removed_processed))
 
     chosen = choose_parts(layout, cut.parts, args)
-    options = Options(
-        segment_seconds=args.segment_seconds,
-        whisper_model=args.whisper_model,
-        asr_engine=args.asr_engine,
-        language=args.language,
-        batch_size=args.asr_batch_size,
-        beam_size=args.beam_size,
-        patterns=tuple(pattern_list),
-        force=args.force,
-    )
+    options = prepare.options_from_args(args, patterns=pattern_list, force=args.force)
 
     def report(result: PartResult) -> None:
         if result.skipped:

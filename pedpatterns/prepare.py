@@ -8,6 +8,7 @@ part folder in a temporary sibling that is renamed into place only when complete
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -150,23 +151,31 @@ def cut_film(
             target = layout.part_path(stem, number)
             os.replace(workdir / span.file, target)
             parts.append(Part(number, target, span.start, span.duration))
-        index = {
-            "version": INDEX_VERSION,
-            "film": stem,
-            **_source_signature(film),
-            "part_minutes": part_minutes,
-            "duration": round(info.duration, 3),
-            "parts": [
-                {"number": p.number, "file": p.path.name, "start": p.start, "end": round(p.end, 6),
-                 "duration": round(p.duration, 6)}
-                for p in parts
-            ],
-        }
         # The index is written last: its presence means every part is in place.
-        fsutil.write_json(layout.parts_index(stem), index)
+        write_parts_index(layout, film, parts, part_minutes, info.duration)
     finally:
         fsutil.remove(workdir)
     return CutResult(stem, parts, False, time.monotonic() - started, removed)
+
+
+def write_parts_index(
+    layout: Layout, film: Path, parts: Sequence[Part], part_minutes: float, duration: float
+) -> None:
+    """Record each part's true start and duration in the film, and which film file they came from."""
+    stem = film_stem(film)
+    index = {
+        "version": INDEX_VERSION,
+        "film": stem,
+        **_source_signature(film),
+        "part_minutes": part_minutes,
+        "duration": round(duration, 3),
+        "parts": [
+            {"number": p.number, "file": p.path.name, "start": p.start, "end": round(p.end, 6),
+             "duration": round(p.duration, 6)}
+            for p in parts
+        ],
+    }
+    fsutil.write_json(layout.parts_index(stem), index)
 
 
 def _check_spans(film: Path, info: media.MediaInfo, spans: Sequence[media.Span], workdir: Path) -> None:
@@ -255,6 +264,41 @@ class Options:
             self.whisper_model, self.asr_engine,
             batch_size=self.batch_size, beam_size=self.beam_size, cpu_threads=self.cpu_threads,
         )
+
+
+def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of cutting and processing, shared by every script that processes a video."""
+    parser.add_argument("--part-minutes", type=float, default=DEFAULT_PART_MINUTES,
+                        help="длина части, минуты (можно дробное: 1.5)")
+    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
+                        help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
+    parser.add_argument("--whisper-model", default=speech.DEFAULT_MODEL,
+                        help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
+                             "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
+    parser.add_argument("--language", default=speech.DEFAULT_LANGUAGE,
+                        help="язык речи: ru, en, … или auto (определить самому)")
+    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
+                        help="движок распознавания речи")
+    parser.add_argument("--asr-batch-size", type=int, default=speech.DEFAULT_BATCH_SIZE,
+                        help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
+                             "(точнее), 8 — быстрее, но иногда теряет фразы")
+    parser.add_argument("--beam-size", type=int, default=speech.DEFAULT_BEAM_SIZE,
+                        help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
+
+
+def options_from_args(args: argparse.Namespace, *, patterns: Sequence[str] = (), force: bool = False) -> Options:
+    if args.segment_seconds <= 0:
+        raise UserError("Длина сегмента (--segment-seconds) должна быть больше нуля, например 30.")
+    return Options(
+        segment_seconds=args.segment_seconds,
+        whisper_model=args.whisper_model,
+        asr_engine=args.asr_engine,
+        language=args.language,
+        batch_size=args.asr_batch_size,
+        beam_size=args.beam_size,
+        patterns=tuple(patterns),
+        force=force,
+    )
 
 
 @dataclass

@@ -19,29 +19,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fsutil, lessonmetrics, reportpage
+from . import fsutil, lessonmetrics, prepare, reportpage
 from .errors import UserError
-from .layout import Layout, safe_stem, split_part_stem
+from .layout import Layout
 from .textmodel import TextModel
 
 TOP_PATTERNS = 3
 
 
-def processed_parts_for_video(layout: Layout, video: Path, **prepare_options: Any) -> list[str]:
-    """The processed parts of a video in new_videos/, in order.
+def processed_parts_for_video(layout: Layout, video: Path, options: prepare.Options, part_minutes: float) -> list[str]:
+    """The processed parts of a video, made by Part 1's processing where they are missing.
 
-    The one point where find_patterns meets Part 1: at integration this calls Part 1's
-    processing (cut, recognise speech once, features; reuse what is done). Until then it
-    finds parts that are already processed under the video's film stem.
+    Cutting and recognition are reused when already done (the parts index and finished
+    part folders), so a second report of the same lesson takes seconds.
     """
-    stem = safe_stem(Path(video).stem)
-    parts = [p for p in layout.processed_parts() if p == stem or (split_part_stem(p) or ("",))[0] == stem]
-    if not parts:
-        raise UserError(
-            f"Видео «{Path(video).name}» ещё не обработано: в processed_data/ нет его частей «{stem}_part…». "
-            "Сначала обработайте его (prepare_data.py), затем запустите find_patterns.py снова."
-        )
-    return parts
+    recorded = prepare.read_parts(layout, prepare.film_stem(Path(video)))
+    if recorded and all(prepare.is_processed(layout, p.name) for p in recorded):
+        return [p.name for p in recorded]
+    cut = prepare.cut_film(layout, Path(video), part_minutes)
+    prepare.process_parts(layout, [p.path for p in cut.parts], options)
+    return [p.name for p in cut.parts]
 
 
 def load_segments(layout: Layout, parts: Sequence[str]) -> pd.DataFrame:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pedpatterns.layout import Layout
+from pedpatterns import prepare
+from pedpatterns.layout import Layout, part_stem
 
 from .factories import make_processed_part, write_ls_csv
 
@@ -52,8 +53,11 @@ KNOWN_LESSON = {
 def make_known_lesson(layout: Layout, video_stem: str, text: str = "Что такое дробь? <b>&</b>") -> str:
     """A new video and its one processed part with the known timings above; returns the part's name."""
     layout.new_videos.mkdir(parents=True, exist_ok=True)
-    (layout.new_videos / f"{video_stem}.mp4").write_bytes(b"not decoded by find_patterns")
-    part = f"{video_stem}_part000"
+    video = layout.new_videos / f"{video_stem}.mp4"
+    video.write_bytes(b"not decoded: its parts are already processed")
+    part = part_stem(video_stem, 1)
+    layout.part_films.mkdir(parents=True, exist_ok=True)
+    prepare.write_parts_index(layout, video, [prepare.Part(1, layout.part_path(video_stem, 1), 0.0, 30.0)], 10.0, 30.0)
     make_processed_part(layout, part, 2, segment_seconds=15.0, text_of=lambda i: text if i == 0 else "продолжим",
                         features_of=lambda i: {"rms_mean": 0.9 if i == 0 else 0.1, "question_count": 1 - i})
     write_transcript(layout, part, KNOWN_LESSON_WORDS, duration=30.0)

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from pedpatterns import prepare
 from pedpatterns.layout import Layout
 
 from .lesson_factory import make_known_lesson, make_labelled_project
+from .part1_helpers import bundled_model_or_skip, make_video, require_shared_media
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,7 +75,7 @@ def test_unprocessed_video_and_empty_folder_are_russian_messages(tmp_path: Path)
     lay.new_videos.mkdir(parents=True, exist_ok=True)
     (lay.new_videos / "Новый урок.mp4").write_bytes(b"x")
     result = _run("--root", str(tmp_path), cwd=tmp_path)
-    assert result.returncode == 1 and "ещё не обработано" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "Новый урок.mp4" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
@@ -90,3 +92,19 @@ def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "RC 0 TF False" in result.stdout
     assert lay.report_html("Урок 1").is_file()
+
+
+def test_a_real_new_video_is_cut_recognised_and_reported(tmp_path: Path) -> None:
+    """The whole path through Part 1: a real video in new_videos/ gets parts, a transcript and a report."""
+    speech_file = require_shared_media() / "jfk.flac"
+    model = bundled_model_or_skip()
+    lay = Layout(tmp_path / "проект")
+    make_video(lay.new_videos / "Новый урок 1.mp4", 30.0, speech_at=12.0, speech=speech_file)
+    result = _run("--root", str(lay.root), "--whisper-model", model, "--language", "en", "--part-minutes", "0.25",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(lay.report_json("Новый урок 1").read_text(encoding="utf-8"))
+    texts = " ".join(s["text"] for s in data["segments"])
+    assert "fellow Americans" in texts
+    assert len(prepare.read_parts(lay, "Новый урок 1")) == 2  # 30 s cut into 15-s parts
+    assert 0.2 < data["summary"]["speech_share"] < 0.6  # 11 s of speech in 30 s

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pedpatterns import lessonmetrics as lm
-from pedpatterns import report, textmodel
+from pedpatterns import prepare, report, textmodel
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
 
@@ -118,9 +118,14 @@ def test_index_links_every_report(tmp_path: Path) -> None:
     assert _html_metrics(html)["question_count"] == "1"
 
 
-def test_unprocessed_video_is_a_russian_message(tmp_path: Path) -> None:
+def test_processed_video_is_reused_and_a_broken_one_is_a_russian_message(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     make_known_lesson(lay, "Урок 1")
-    with pytest.raises(UserError, match="ещё не обработано"):
-        report.processed_parts_for_video(lay, lay.new_videos / "Другой урок.mp4")
-    assert report.processed_parts_for_video(lay, lay.new_videos / "Урок 1.mp4") == ["Урок 1_part000"]
+    options = prepare.Options(whisper_model="bundled")
+    # Already processed: reused from the parts index, the (fake) video is not even decoded.
+    assert report.processed_parts_for_video(lay, lay.new_videos / "Урок 1.mp4", options, 10.0) == ["Урок 1_part001"]
+    broken = lay.new_videos / "Другой урок.mp4"
+    broken.write_text("not a video", encoding="utf-8")
+    with pytest.raises(UserError, match=r"Другой урок\.mp4"):
+        report.processed_parts_for_video(lay, broken, options, 10.0)
+    assert not list(lay.part_films.glob("Другой урок*"))
