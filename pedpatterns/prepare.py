@@ -86,6 +86,18 @@ def read_parts(layout: Layout, stem: str) -> list[Part] | None:
     return _parts_of(layout, stem, index)
 
 
+def recorded_parts(layout: Layout, film: Path) -> list[Part] | None:
+    """The parts recorded for exactly this film file (same name, size and time), else ``None``.
+
+    Lets a later stage reuse a film's parts without decoding the film again, and without
+    mistaking another video of the same name for it.
+    """
+    index = _read_index(layout, film_stem(film))
+    if index is None or any(index.get(k) != v for k, v in _source_signature(film).items()):
+        return None
+    return _parts_of(layout, film_stem(film), index)
+
+
 def _read_index(layout: Layout, stem: str) -> dict[str, Any] | None:
     path = layout.parts_index(stem)
     try:

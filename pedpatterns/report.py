@@ -33,7 +33,7 @@ def processed_parts_for_video(layout: Layout, video: Path, options: prepare.Opti
     Cutting and recognition are reused when already done (the parts index and finished
     part folders), so a second report of the same lesson takes seconds.
     """
-    recorded = prepare.read_parts(layout, prepare.film_stem(Path(video)))
+    recorded = prepare.recorded_parts(layout, Path(video))
     if recorded and all(prepare.is_processed(layout, p.name) for p in recorded):
         return [p.name for p in recorded]
     cut = prepare.cut_film(layout, Path(video), part_minutes)
