@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pedpatterns import cli, lessonmetrics, prepare, report, textmodel
+from pedpatterns import cli, lessonmetrics, patterns, prepare, report, textmodel
 from pedpatterns.errors import UserError
 from pedpatterns.labels import DEFAULT_MIN_SHARE
 from pedpatterns.layout import safe_stem
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"В папке «{layout.new_videos}» нет видео. Положите туда записи уроков (mp4, mov, mkv…).")
 
     model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
-                                   threshold=args.threshold)
+                                   threshold=args.threshold, known_patterns=patterns.default_patterns())
     if model is None:
         print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
               "а для определения паттернов сначала нужна разметка в Label Studio.")
