@@ -12,12 +12,13 @@ TensorFlow is imported inside the functions that need it: it takes seconds to lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,6 +54,27 @@ Log = Callable[[str], None]
 _configured = False
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what TensorFlow's C++ core prints while loading (English log lines no setting turns off).
+
+    Only the process's file descriptor 2 is redirected, for the import alone; a Python
+    exception raised meanwhile still reaches the user after it is restored.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (an embedded interpreter): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def keras_runtime(threads: int = 0) -> Any:
     """Import Keras with TensorFlow quiet and limited to ``threads`` CPU threads (0: all cores).
 
@@ -61,9 +83,10 @@ def keras_runtime(threads: int = 0) -> Any:
     """
     global _configured
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import absl.logging
-    import keras
-    import tensorflow as tf
+    with _native_stderr_silenced():
+        import absl.logging
+        import keras
+        import tensorflow as tf
 
     if not _configured:
         absl.logging.set_verbosity(absl.logging.ERROR)
