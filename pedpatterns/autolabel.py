@@ -162,7 +162,13 @@ def label_video(
     fsutil.ensure_dir(layout.auto_labeled)
     fsutil.clean_leftovers(layout.auto_labeled)
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}keyframes.", dir=layout.auto_labeled) as workdir:
-        frames = segment_keyframes(layout, video, Path(workdir))
+        try:
+            frames = segment_keyframes(layout, video, Path(workdir))
+        except NotImplementedError:
+            raise UserError(
+                f"Часть «{video.name}» ещё не обработана: в processed_data/ нет её папки с кадрами. "
+                f"Сначала обработайте её: python prepare_data.py --part \"{video.name}\", затем повторите разметку."
+            ) from None
         if not frames:
             raise UserError(
                 f"В видео «{video.name}» не найдено ни одного кадра (сегмента) — размечать нечего. "

@@ -18,6 +18,7 @@ import os
 import pickle
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -112,6 +113,7 @@ def load_images(paths: Sequence[Path | str], size: int) -> np.ndarray:
     for i, path in enumerate(paths):
         try:
             with Image.open(path) as image:
+                image.draft("RGB", (size, size))  # a JPEG decodes straight at a fraction of full HD
                 out[i] = np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR))
         except (OSError, UnidentifiedImageError) as exc:
             raise UserError(
@@ -136,9 +138,11 @@ def _base_network(keras: Any, image_size: int, alpha: float, weights: str) -> An
             raise UserError(f"Файл весов «{weights}» не найден. Укажите в --weights imagenet, none или путь к файлу.")
         source = str(path)
     try:
-        return keras.applications.MobileNetV2(
-            input_shape=(image_size, image_size, 3), alpha=alpha, include_top=False, weights=source
-        )
+        with warnings.catch_warnings():  # "weights for 224 px will be loaded": right, they fit any size
+            warnings.simplefilter("ignore")
+            return keras.applications.MobileNetV2(
+                input_shape=(image_size, image_size, 3), alpha=alpha, include_top=False, weights=source
+            )
     except ValueError as exc:
         if source not in (None, "imagenet"):
             raise UserError(
@@ -452,7 +456,9 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
 
     trainer.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss=loss)
     epochs_run = _fit(keras, trainer, images[fit_idx], y[fit_idx], val, options.epochs, options, log, "")
-    if options.fine_tune:
+    if options.fine_tune and options.weights == "none":
+        log("--fine-tune пропущен: без предобученных весов (--weights none) вся сеть и так обучалась целиком.")
+    elif options.fine_tune:
         base.trainable = True
         for layer in base.layers[:-FINE_TUNE_LAYERS]:
             layer.trainable = False

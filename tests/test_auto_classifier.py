@@ -152,6 +152,13 @@ def test_predict_on_a_video_without_frames(project: Layout, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+def test_predict_on_a_part_not_processed_yet(project: Layout, tmp_path: Path) -> None:
+    layout = copy_model(project, tmp_path / "p")
+    (layout.part_films / "Новый урок_part001.mp4").write_bytes(b"")
+    assert_user_error(run(layout.root, "--mode", "predict", "--video", "1"), "ещё не обработана", "prepare_data.py")
+
+
+@pytest.mark.slow
 def test_imagenet_weights_offline_suggest_none_or_a_file(tmp_path: Path) -> None:
     layout = make_labelled_project(tmp_path / "p", n_parts=1, n_segments=2)
     offline = {"KERAS_HOME": str(tmp_path / "keras"), "https_proxy": "http://127.0.0.1:9",
