@@ -125,6 +125,12 @@ def load_images(paths: Sequence[Path | str], size: int) -> np.ndarray:
 # --- the network -------------------------------------------------------------------------
 
 
+def imagenet_weights_file(alpha: float, image_size: int) -> str:
+    """The file name Keras downloads for these settings (it keeps sizes it has, else takes 224 px)."""
+    rows = image_size if image_size in (96, 128, 160, 192, 224) else 224
+    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
+
+
 def _base_network(keras: Any, image_size: int, alpha: float, weights: str) -> Any:
     """MobileNetV2 without its ImageNet classifier; ``weights``: "imagenet", "none" or a file."""
     source: str | None
@@ -156,7 +162,7 @@ def _base_network(keras: Any, image_size: int, alpha: float, weights: str) -> An
         raise UserError(
             "Не удалось скачать веса ImageNet для MobileNetV2 (нужен интернет при первом запуске): "
             f"{exc}.\nЧто можно сделать: подключиться к интернету и повторить; или скачать файл "
-            f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_224_no_top.h5 на другом компьютере "
+            f"{imagenet_weights_file(alpha, image_size)} на другом компьютере "
             "и указать его: --weights ПУТЬ_К_ФАЙЛУ; или обучить без предобученных весов: --weights none "
             "(качество будет заметно ниже)."
         ) from None
