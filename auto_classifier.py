@@ -84,6 +84,7 @@ def train(args: argparse.Namespace) -> None:
     if result.table:
         print("Качество на отложенных частях (их модель не видела при обучении):")
         print(result.table)
+        print(imagemodel.verdict(result.report["metrics"]))
     if result.warnings:
         print("\nЧестно о данных:")
         for warning in result.warnings:
