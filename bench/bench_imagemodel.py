@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed of the keyframe classifier on this machine: predict command, batched inference, one epoch.
 
-Run: .venv/bin/python bench/bench_imagemodel.py [--threads N]
+Run: .venv/bin/python bench/bench_imagemodel.py (or through bench/run_all.py: ``main()`` returns the table)
 
 ImageNet weights cannot be downloaded everywhere, so the network gets random weights of
 the same shape (MobileNetV2, alpha 1.0, 224 px): the compute is the same. Training uses
@@ -13,7 +13,6 @@ at 30-second windows), with full-HD keyframes like Part 1 writes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -101,45 +100,50 @@ def bench_training_epoch(work: Path, keras, threads: int) -> dict:
     return {"train_1_epoch_100_images_s": total, "epoch_line": next(line for line in lines if "эпоха" in line)}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads for TensorFlow (0: all cores)")
-    args = parser.parse_args()
-    keras = imagemodel.keras_runtime(args.threads)
-    results: dict = {"cpu_cores": os.cpu_count(), "threads": args.threads}
+def main() -> str:
+    """Measure, print and return the table (bench/run_all.py keeps it in bench/README.md)."""
+    threads = 0  # all cores, as a user's run
+    keras = imagemodel.keras_runtime(threads)
+    results: dict = {"cpu_cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="bench imagemodel ") as tmp:
         work = Path(tmp)
         results.update(bench_inference(keras))
         results["batched_images_per_s_alpha_0.35"] = bench_inference(keras, alpha=0.35)["batched_images_per_s"]
-        results.update(bench_predict_command(work, keras, args.threads))
-        results.update(bench_training_epoch(work, keras, args.threads))
+        results.update(bench_predict_command(work, keras, threads))
+        results.update(bench_training_epoch(work, keras, threads))
 
     rows = [
-        ("predict, 10-min part (20 keyframes): whole command, load+predict+write", results["predict_command_s"],
-         "s", 15.0, "≤"),
-        ("batched inference, 224 px, MobileNetV2 1.0", results["batched_images_per_s"], "img/s", 100.0, "≥"),
-        ("batched inference, 224 px, MobileNetV2 0.35 (--alpha 0.35)", results["batched_images_per_s_alpha_0.35"],
-         "img/s", 100.0, "≥"),
-        ("per-image eager calls, MobileNetV2 1.0", results["per_image_eager_images_per_s"], "img/s", None, ""),
-        ("training: 1 epoch on 100 images (whole train command)", results["train_1_epoch_100_images_s"], "s", None,
-         ""),
+        ("predict: часть 10 мин (20 кадров full HD), вся команда", results["predict_command_s"], "с", 15.0, "≤"),
+        ("модель пачками, 224 px, MobileNetV2 1.0", results["batched_images_per_s"], "кадр/с", 100.0, "≥"),
+        ("модель пачками, 224 px, MobileNetV2 0.35 (--alpha 0.35)", results["batched_images_per_s_alpha_0.35"],
+         "кадр/с", 100.0, "≥"),
+        ("модель по одному кадру (eager), MobileNetV2 1.0", results["per_image_eager_images_per_s"], "кадр/с",
+         None, ""),
+        ("обучение: 1 эпоха на 100 кадрах (вся команда train)", results["train_1_epoch_100_images_s"], "с", None, ""),
     ]
-    print(f"{'measure':<74} {'figure':>10}  {'goal':>10}  ratio")
+    lines = [
+        f"auto_classifier.py на {results['cpu_cores']} ядрах; случайные веса той же формы, что ImageNet; "
+        "извлечение кадров — в замерах Части 1",
+        "",
+        "| замер | результат | цель | результат / цель |",
+        "|---|---|---|---|",
+    ]
     for name, value, unit, goal, sense in rows:
-        goal_text = f"{sense}{goal:g} {unit}" if goal else "recorded"
         if goal:
             ratio = goal / value if sense == "≤" else value / goal
-            ratio_text = f"{ratio:.2f}× {'ok' if ratio >= 1 else 'MISSED'}"
+            verdict = f"{ratio:.2f}× {'OK' if ratio >= 1 else 'не достигнута'}"
+            lines.append(f"| {name} | {value:.2f} {unit} | {sense} {goal:g} {unit} | {verdict} |")
         else:
-            ratio_text = ""
-        print(f"{name:<74} {value:>7.2f} {unit:<5} {goal_text:>10}  {ratio_text}")
+            lines.append(f"| {name} | {value:.2f} {unit} | записано | — |")
     speedup = results["batched_images_per_s"] / results["per_image_eager_images_per_s"]
-    print(f"batched vs per-image: {speedup:.1f}× faster; epoch log: {results['epoch_line']}")
+    lines += ["", f"Пачками быстрее, чем по одному кадру, в {speedup:.1f} раза. Строка эпохи: {results['epoch_line']}"]
+    text = "\n".join(lines)
+    print(text)
     out = ROOT / "bench" / "results" / "imagemodel.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return text
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
