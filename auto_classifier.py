@@ -3,22 +3,121 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
-from pedpatterns import cli
+from pedpatterns import cli, imagemodel
+from pedpatterns.errors import EXIT_USAGE, UserError
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("нужно целое число не меньше 1")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("нужно число строго между 0 и 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = cli.make_parser(
+        "auto_classifier.py",
+        "Часть 4б. Классификатор ключевых кадров (MobileNetV2): обучение на разметке экспертов "
+        "и автоматическая разметка новых частей уроков.",
+        epilog="Примеры:\n"
+        "  python auto_classifier.py --mode train\n"
+        "  python auto_classifier.py --mode predict --video 1\n"
+        "Подробно: readme_auto_class.md",
+    )
+    parser.add_argument("--mode", choices=["train", "predict"], required=True,
+                        help="train — обучить модель на labeled.csv; predict — разметить часть урока")
+    common = parser.add_argument_group("общие параметры")
+    common.add_argument("--batch-size", type=_positive, default=imagemodel.DEFAULT_BATCH_SIZE,
+                        help="сколько кадров обрабатывается за один шаг")
+    common.add_argument("--threshold", type=_share, default=imagemodel.DEFAULT_THRESHOLD,
+                        help="порог уверенности: паттерн считается найденным, если уверенность не ниже порога")
+    common.add_argument("--threads", type=int, default=0,
+                        help="сколько ядер процессора использовать (0 — все)")
+    train = parser.add_argument_group("обучение (--mode train)")
+    train.add_argument("--labels", type=Path, default=None,
+                       help="экспорт разметки из Label Studio (по умолчанию: labeled.csv в папке проекта)")
+    train.add_argument("--weights", default="imagenet",
+                       help="начальные веса MobileNetV2: imagenet (скачиваются при первом запуске), "
+                            "none (без предобучения) или путь к файлу весов")
+    train.add_argument("--epochs", type=_positive, default=imagemodel.DEFAULT_EPOCHS,
+                       help="наибольшее число эпох (обучение остановится раньше, если перестанет улучшаться)")
+    train.add_argument("--image-size", type=int, default=imagemodel.DEFAULT_IMAGE_SIZE,
+                       help="сторона квадрата в пикселях, до которого сжимается кадр (от 32)")
+    train.add_argument("--alpha", type=float, choices=imagemodel.ALPHAS, default=imagemodel.DEFAULT_ALPHA,
+                       help="ширина MobileNetV2: меньше — быстрее, но грубее")
+    train.add_argument("--fine-tune", action="store_true",
+                       help="после обучения «головы» дообучить и верхние слои MobileNetV2")
+    train.add_argument("--fine-tune-epochs", type=_positive, default=5, help="эпох дообучения при --fine-tune")
+    train.add_argument("--patience", type=_positive, default=imagemodel.DEFAULT_PATIENCE,
+                       help="сколько эпох ждать улучшения на проверочных частях до остановки")
+    train.add_argument("--test-share", type=_share, default=imagemodel.DEFAULT_TEST_SHARE,
+                       help="доля частей, отложенных для честной оценки (и столько же — для ранней остановки)")
+    train.add_argument("--seed", type=int, default=0, help="зерно случайности (одинаковое — одинаковый результат)")
+    predict = parser.add_argument_group("разметка (--mode predict)")
+    predict.add_argument("--video", help="часть из part_films/ для разметки: номер в списке, имя или путь к файлу")
+    return parser
+
+
+def train(args: argparse.Namespace) -> None:
+    layout = cli.layout_from(args)
+    if args.image_size < 32:
+        raise UserError("--image-size должен быть не меньше 32 пикселей.", exit_code=EXIT_USAGE)
+    options = imagemodel.TrainOptions(
+        labels_path=args.labels, epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size,
+        alpha=args.alpha, weights=args.weights, fine_tune=args.fine_tune, fine_tune_epochs=args.fine_tune_epochs,
+        patience=args.patience, test_share=args.test_share, threshold=args.threshold, seed=args.seed,
+        threads=args.threads,
+    )
+    result = imagemodel.train(layout, options, log=lambda line: print(line, flush=True))
+    print()
+    if result.table:
+        print("Качество на отложенных частях (их модель не видела при обучении):")
+        print(result.table)
+        print(imagemodel.verdict(result.report["metrics"]))
+    if result.warnings:
+        print("\nЧестно о данных:")
+        for warning in result.warnings:
+            print(f"  • {warning}")
+    if not result.table:
+        print("Цифры качества не показаны: данных слишком мало, чтобы они что-то значили.")
+    print(f"\nМодель сохранена: {layout.image_model.name}, список паттернов: {layout.mlb.name}, "
+          f"отчёт о качестве: {layout.image_metrics.name}")
+
+
+def predict(args: argparse.Namespace) -> None:
+    from pedpatterns import autolabel
+
+    layout = cli.layout_from(args)
+    classifier = imagemodel.load_classifier(layout, threads=args.threads)
+    video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
+    print(f"Размечаю «{video.name}»…", flush=True)
+    result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold)
+    folder = layout.relative(result.folder)
+    print(f"Готово: {result.segments} сегментов.\n"
+          f"  кадры и предсказания: {folder}/\n"
+          f"  задачи для Label Studio с подсказками модели: {folder}/{autolabel.PREDICTED_TASKS_JSON}\n"
+          f"  общий список всех размеченных видео: {layout.relative(layout.auto_labeled_metadata)} "
+          f"({result.combined_rows} строк)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser(
-        "auto_classifier.py",
-        "Часть 4б. Классификатор ключевых кадров (MobileNetV2): обучение на разметке "
-        "и автоматическая разметка новых частей.",
-    )
-    parser.add_argument("--mode", choices=["train", "predict"], required=True, help="что делать")
-    parser.add_argument("--video", help="часть из part_films/ для predict: номер, имя или путь")
-    args = parser.parse_args(argv)
-    cli.layout_from(args)
-    raise cli.not_built("автоматический классификатор (auto_classifier.py)")
+    args = build_parser().parse_args(argv)
+    if args.mode == "train":
+        train(args)
+    else:
+        predict(args)
+    return 0
 
 
 if __name__ == "__main__":

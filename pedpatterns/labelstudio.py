@@ -84,6 +84,25 @@ def segment_task(layout: Layout, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def prediction(choices: Iterable[str], score: float, model_version: str) -> dict[str, Any]:
+    """A pre-annotation for a task's ``predictions`` list: the model's choices, shown to the expert to correct.
+
+    ``score`` lets Label Studio sort tasks so that experts see the least certain ones first.
+    """
+    return {
+        "model_version": model_version,
+        "score": round(float(score), 4),
+        "result": [
+            {
+                "from_name": CHOICES_TAG,
+                "to_name": IMAGE_TAG,
+                "type": "choices",
+                "value": {"choices": list(choices)},
+            }
+        ],
+    }
+
+
 def segment_tasks(layout: Layout, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [segment_task(layout, row) for row in rows]
 

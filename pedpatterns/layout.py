@@ -41,6 +41,13 @@ REPORTS_INDEX = "index.html"
 PARTS_INDEX_SUFFIX = ".parts.json"
 PART_SEPARATOR = "_part"
 
+# Inside auto_labeled_dataset/ and each auto_labeled_dataset/<video>/: the Hugging Face
+# ImageFolder shape (images next to a metadata.jsonl whose file_name is relative to it),
+# plus the Label Studio tasks that carry the model's predictions.
+AUTO_IMAGES = "images"
+METADATA_JSONL = "metadata.jsonl"
+PREDICTED_TASKS_JSON = "tasks_with_predictions.json"
+
 # Names of temporary siblings: a folder or file being built is never mistaken for a
 # finished one, and an interrupted run's leftovers are recognisable and removable.
 TMP_PREFIX = ".tmp-"
@@ -250,6 +257,21 @@ class Layout:
     def auto_labeled_video(self, video_stem: str) -> Path:
         """One video's auto-labelling results, kept apart so a second video never overwrites them."""
         return self.auto_labeled / video_stem
+
+    @property
+    def auto_labeled_metadata(self) -> Path:
+        """Every video's predictions in one file, rebuilt from the per-video files after each run."""
+        return self.auto_labeled / METADATA_JSONL
+
+    def auto_labeled_videos(self) -> list[str]:
+        """Videos labelled so far: folders of auto_labeled_dataset/ that hold a finished metadata.jsonl."""
+        if not self.auto_labeled.is_dir():
+            return []
+        return sorted(
+            d.name
+            for d in self.auto_labeled.iterdir()
+            if d.is_dir() and not d.name.startswith(".") and (d / METADATA_JSONL).is_file()
+        )
 
     @property
     def reports(self) -> Path:

@@ -1,0 +1,540 @@
+"""The keyframe classifier: MobileNetV2 trained on the experts' labels, saved, reloaded, applied.
+
+Transfer learning suits the data a school has: a few hundred labelled keyframes are far
+too few to train a network from scratch, but enough to fit a small head on features
+learned from ImageNet. The saved ``image_pattern_model.h5`` holds only built-in Keras
+layers and no training configuration, so plain ``keras.models.load_model`` reloads it
+anywhere; ``mlb.pkl`` holds the pattern names of its outputs, in order.
+
+TensorFlow is imported inside the functions that need it: it takes seconds to load, and
+``--help`` or a wrong flag should answer at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from . import evaluation, fsutil, labels
+from .errors import UserError
+from .layout import TMP_PREFIX, Layout
+
+DEFAULT_IMAGE_SIZE = 224
+DEFAULT_ALPHA = 1.0
+ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)  # widths Keras has ImageNet weights for
+DEFAULT_EPOCHS = 10
+DEFAULT_BATCH_SIZE = 16
+DEFAULT_PATIENCE = 3
+DEFAULT_TEST_SHARE = 0.25
+DEFAULT_THRESHOLD = 0.5
+FINE_TUNE_LAYERS = 30  # the last blocks of MobileNetV2 (from block 14 on) that --fine-tune unfreezes
+HEAD_LEARNING_RATE = 1e-3
+FINE_TUNE_LEARNING_RATE = 1e-5
+SCRATCH_BN_MOMENTUM = 0.9  # MobileNetV2's 0.999 needs thousands of steps to forget its initial statistics
+MAX_POSITIVE_WEIGHT = 20.0  # a pattern seen once must not drown all the others
+CLASSES_ATTR = "pedpatterns_classes"  # pattern names stored inside the .h5 as well, to catch a mismatched mlb.pkl
+
+Log = Callable[[str], None]
+
+
+# --- TensorFlow set-up -------------------------------------------------------------------
+
+_configured = False
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what TensorFlow's C++ core prints while loading (English log lines no setting turns off).
+
+    Only the process's file descriptor 2 is redirected, for the import alone; a Python
+    exception raised meanwhile still reaches the user after it is restored.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (an embedded interpreter): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def keras_runtime(threads: int = 0) -> Any:
+    """Import Keras with TensorFlow quiet and limited to ``threads`` CPU threads (0: all cores).
+
+    Thread counts can be set only before TensorFlow runs its first operation, so the first
+    call decides; later calls just return the module.
+    """
+    global _configured
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _native_stderr_silenced():
+        import absl.logging
+        import keras
+        import tensorflow as tf
+
+    if not _configured:
+        absl.logging.set_verbosity(absl.logging.ERROR)
+        tf.get_logger().setLevel("ERROR")
+        if threads > 0:
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
+            except RuntimeError:  # TensorFlow already started in this process
+                pass
+        _configured = True
+    return keras
+
+
+# --- images ------------------------------------------------------------------------------
+
+
+def load_images(paths: Sequence[Path | str], size: int) -> np.ndarray:
+    """Keyframes as a ``(n, size, size, 3)`` uint8 array, squeezed to a square like at training time."""
+    from PIL import Image, UnidentifiedImageError
+
+    out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+    for i, path in enumerate(paths):
+        try:
+            with Image.open(path) as image:
+                image.draft("RGB", (size, size))  # a JPEG decodes straight at a fraction of full HD
+                out[i] = np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise UserError(
+                f"Не удалось прочитать кадр «{path}»: {exc}. Обработайте часть заново (prepare_data.py)."
+            ) from None
+    return out
+
+
+# --- the network -------------------------------------------------------------------------
+
+
+def imagenet_weights_file(alpha: float, image_size: int) -> str:
+    """The file name Keras downloads for these settings (it keeps sizes it has, else takes 224 px)."""
+    rows = image_size if image_size in (96, 128, 160, 192, 224) else 224
+    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
+
+
+def _base_network(keras: Any, image_size: int, alpha: float, weights: str) -> Any:
+    """MobileNetV2 without its ImageNet classifier; ``weights``: "imagenet", "none" or a file."""
+    source: str | None
+    if weights == "none":
+        source = None
+    elif weights == "imagenet":
+        source = "imagenet"
+    else:
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise UserError(f"Файл весов «{weights}» не найден. Укажите в --weights imagenet, none или путь к файлу.")
+        source = str(path)
+    try:
+        with warnings.catch_warnings():  # "weights for 224 px will be loaded": right, they fit any size
+            warnings.simplefilter("ignore")
+            return keras.applications.MobileNetV2(
+                input_shape=(image_size, image_size, 3), alpha=alpha, include_top=False, weights=source
+            )
+    except ValueError as exc:
+        if source not in (None, "imagenet"):
+            raise UserError(
+                f"Файл весов «{weights}» не подходит к MobileNetV2 (alpha={alpha}): {exc}. "
+                "Нужен файл mobilenet_v2_weights_..._no_top.h5 той же ширины (alpha)."
+            ) from None
+        raise UserError(f"Неподходящие параметры модели: {exc}") from None
+    except Exception as exc:  # the download: URLError, HTTPError, SSL, a proxy page…
+        if source != "imagenet":
+            raise
+        raise UserError(
+            "Не удалось скачать веса ImageNet для MobileNetV2 (нужен интернет при первом запуске): "
+            f"{exc}.\nЧто можно сделать: подключиться к интернету и повторить; или скачать файл "
+            f"{imagenet_weights_file(alpha, image_size)} на другом компьютере "
+            "и указать его: --weights ПУТЬ_К_ФАЙЛУ; или обучить без предобученных весов: --weights none "
+            "(качество будет заметно ниже)."
+        ) from None
+
+
+def build_model(n_patterns: int, *, image_size: int, alpha: float, weights: str) -> tuple[Any, Any, Any]:
+    """(classifier, the same network up to its logits, its MobileNetV2 base).
+
+    The classifier takes raw 0..255 pixels and gives one sigmoid per pattern; the scaling
+    to MobileNetV2's [-1, 1] lives inside it, so whoever uses the .h5 passes plain pixels.
+    Training uses the logits: cross-entropy computed from them never saturates, while a
+    clipped sigmoid stops learning once a feature grows large.
+
+    With pretrained weights the base is frozen and run in inference mode, so its batch
+    statistics survive a small data set. Without them (``weights="none"``) frozen random
+    filters give nothing (their features vanish), so the whole network learns from
+    scratch, its batch statistics averaged quickly enough for a short training.
+    """
+    keras = keras_runtime()
+    base = _base_network(keras, image_size, alpha, weights)
+    inputs = keras.Input((image_size, image_size, 3), name="keyframe")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="to_mobilenet_range")(inputs)
+    if weights == "none":
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = SCRATCH_BN_MOMENTUM
+        x = base(x)
+    else:
+        base.trainable = False
+        x = base(x, training=False)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    x = keras.layers.Dropout(0.2, name="dropout")(x)
+    logits = keras.layers.Dense(n_patterns, name="pattern_logits")(x)
+    outputs = keras.layers.Activation("sigmoid", name="patterns")(logits)
+    classifier = keras.Model(inputs, outputs, name="image_pattern_model")
+    return classifier, keras.Model(inputs, logits, name="image_pattern_logits"), base
+
+
+def augmentation(keras: Any, seed: int) -> Any:
+    """Changes a classroom camera really makes: a slight shift, zoom and contrast change.
+
+    No flips: a mirrored slide or board is text no lesson shows, and upside down nothing
+    is ever filmed. Brightness is covered by contrast: Keras' RandomBrightness cannot be
+    saved in the .h5 format, and augmentation runs only while training anyway.
+    """
+    return keras.Sequential(
+        [
+            keras.layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", seed=seed),
+            keras.layers.RandomZoom((-0.1, 0.1), fill_mode="nearest", seed=seed + 1),
+            keras.layers.RandomContrast(0.2, seed=seed + 2),
+        ],
+        name="augmentation",
+    )
+
+
+def positive_weights(y: np.ndarray) -> np.ndarray:
+    """Per-pattern weight of a positive example: negatives/positives, capped.
+
+    A pattern present in 5 % of the frames would otherwise be learnt as "never"; weighing
+    its positives up makes a miss cost as much as all the easy negatives together.
+    """
+    y = np.asarray(y, dtype=float)
+    positives = y.sum(axis=0)
+    negatives = len(y) - positives
+    ratio = np.divide(negatives, positives, out=np.full(y.shape[1], MAX_POSITIVE_WEIGHT), where=positives > 0)
+    return np.clip(ratio, 1 / MAX_POSITIVE_WEIGHT, MAX_POSITIVE_WEIGHT).astype("float32")
+
+
+def weighted_binary_crossentropy(pos_weight: np.ndarray) -> Callable[[Any, Any], Any]:
+    """Binary cross-entropy on logits with rare patterns' positives weighed up; for training only.
+
+    ``(1 - y)·x + (1 + (w - 1)·y)·softplus(-x)`` is ``-w·y·log σ(x) - (1 - y)·log(1 - σ(x))``
+    written so it stays finite for any logit. The saved model carries no loss, so it
+    reloads without this function.
+    """
+    keras = keras_runtime()
+    ops = keras.ops
+    weight = ops.convert_to_tensor(np.asarray(pos_weight, dtype="float32"))
+
+    def loss(y_true: Any, logits: Any) -> Any:
+        y_true = ops.cast(y_true, "float32")
+        terms = (1 - y_true) * logits + (1 + (weight - 1) * y_true) * ops.softplus(-logits)
+        return ops.mean(terms, axis=-1)
+
+    return loss
+
+
+# --- saving and loading ------------------------------------------------------------------
+
+
+def save_model(model: Any, classes: Sequence[str], path: Path) -> None:
+    """Write the .h5 beside its final place and rename it in, so a crash never leaves half a model.
+
+    Keras picks the format by the file's extension, so the temporary name ends in .h5 too.
+    """
+    import h5py
+
+    fsutil.ensure_dir(path.parent)
+    tmp = path.with_name(f"{TMP_PREFIX}{path.stem}.{uuid.uuid4().hex[:8]}.h5")
+    try:
+        model.save(tmp, include_optimizer=False)
+        with h5py.File(tmp, "a") as h5:
+            h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
+        os.replace(tmp, path)
+    finally:
+        fsutil.remove(tmp)
+
+
+def save_binarizer(mlb: MultiLabelBinarizer, path: Path) -> None:
+    fsutil.write_bytes(path, pickle.dumps(mlb))
+
+
+@dataclass
+class Classifier:
+    """A loaded model with its pattern names (the order of its outputs)."""
+
+    model: Any
+    classes: list[str]
+    image_size: int
+    version: str
+
+
+def _read_classes_attr(path: Path) -> list[str] | None:
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        value = h5.attrs.get(CLASSES_ATTR)
+    if value is None:
+        return None
+    return list(json.loads(value.decode("utf-8") if isinstance(value, bytes) else value))
+
+
+def load_classifier(layout: Layout, *, threads: int = 0) -> Classifier:
+    """The trained model and mlb.pkl, checked to belong together; a Russian message for each problem."""
+    retrain = "Обучите модель заново: python auto_classifier.py --mode train"
+    if not layout.image_model.is_file():
+        raise UserError(
+            f"Модели ещё нет: файл «{layout.image_model.name}» не найден в папке проекта.\n"
+            "Сначала обучите её на разметке экспертов: python auto_classifier.py --mode train"
+        )
+    if not layout.mlb.is_file():
+        raise UserError(
+            f"Нет файла «{layout.mlb.name}» со списком паттернов модели (он сохраняется вместе с моделью). {retrain}"
+        )
+    try:
+        mlb = pickle.loads(layout.mlb.read_bytes())
+        classes = [str(c) for c in mlb.classes_]
+    except Exception:
+        raise UserError(f"Файл «{layout.mlb.name}» повреждён или не от этой программы. {retrain}") from None
+    keras = keras_runtime(threads)
+    try:
+        stored = _read_classes_attr(layout.image_model)
+        model = keras.models.load_model(layout.image_model, compile=False)
+        n_outputs = int(model.output_shape[-1])
+        image_size = int(model.input_shape[1])
+    except Exception as exc:
+        raise UserError(
+            f"Файл модели «{layout.image_model.name}» повреждён и не читается ({type(exc).__name__}). {retrain}"
+        ) from None
+    if n_outputs != len(classes) or (stored is not None and stored != classes):
+        raise UserError(
+            f"Модель «{layout.image_model.name}» и «{layout.mlb.name}» не подходят друг к другу: модель различает "
+            f"{n_outputs} паттерн(ов), а в {layout.mlb.name} их {len(classes)}"
+            f"{'' if stored is None or n_outputs != len(classes) else ' с другими названиями'}. "
+            f"Похоже, один из файлов от другого обучения. {retrain}"
+        )
+    version = f"{layout.image_model.stem}@{_digest(layout.image_model)}"
+    return Classifier(model=model, classes=classes, image_size=image_size, version=version)
+
+
+def _digest(path: Path) -> str:
+    """A short fingerprint of the model file: the model_version Label Studio shows beside predictions."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:10]
+
+
+def predict_proba(classifier: Classifier, images: np.ndarray, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+    """Confidence of every pattern for every image, ``(n, n_patterns)``, computed in batches."""
+    if len(images) == 0:
+        return np.zeros((0, len(classifier.classes)), dtype="float32")
+    return np.asarray(classifier.model.predict(images, batch_size=batch_size, verbose=0))
+
+
+def top_predictions(probs: np.ndarray, classes: Sequence[str], k: int = 3) -> list[list[dict[str, Any]]]:
+    """For each row, the ``k`` most confident patterns, most confident first (fewer if fewer patterns)."""
+    out = []
+    for row in np.asarray(probs):
+        order = sorted(range(len(classes)), key=lambda j: (-float(row[j]), j))[:k]
+        out.append([{"pattern": classes[j], "confidence": round(float(row[j]), 4)} for j in order])
+    return out
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainOptions:
+    labels_path: Path | None = None
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int = DEFAULT_BATCH_SIZE
+    image_size: int = DEFAULT_IMAGE_SIZE
+    alpha: float = DEFAULT_ALPHA
+    weights: str = "imagenet"
+    fine_tune: bool = False
+    fine_tune_epochs: int = 5
+    patience: int = DEFAULT_PATIENCE
+    test_share: float = DEFAULT_TEST_SHARE
+    threshold: float = DEFAULT_THRESHOLD
+    seed: int = 0
+    threads: int = 0
+
+
+@dataclass
+class TrainResult:
+    report: dict[str, Any]
+    table: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def split_by_part(parts: Sequence[str], test_share: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices (fit, validation, test), whole parts on one side only.
+
+    The test parts are never seen while training, not even by early stopping: they give
+    the honest numbers. Validation parts, taken from the rest, decide when to stop.
+    """
+    parts = np.asarray([str(p) for p in parts])
+    train, test = evaluation.group_split(parts, test_share, seed)
+    fit_local, val_local = evaluation.group_split(parts[train], test_share, seed + 1)
+    return train[fit_local], train[val_local], test
+
+
+def _epoch_logger(keras: Any, log: Log, total: int, stage: str) -> Any:
+    class EpochLine(keras.callbacks.Callback):
+        """One Russian line per epoch: a teacher sees it is working and whether it improves."""
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._started = time.monotonic()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            line = f"{stage}эпоха {epoch + 1}/{total}: ошибка на обучении {logs.get('loss', float('nan')):.4f}"
+            if "val_loss" in logs:
+                line += f", на проверочных частях {logs['val_loss']:.4f}"
+            log(f"{line} ({time.monotonic() - self._started:.0f} с)")
+
+    return EpochLine()
+
+
+def _fit(keras: Any, trainer: Any, x: np.ndarray, y: np.ndarray, val: tuple | None, epochs: int,
+         options: TrainOptions, log: Log, stage: str) -> int:
+    callbacks = [_epoch_logger(keras, log, epochs, stage)]
+    if val is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=options.patience, restore_best_weights=True)
+        )
+    history = trainer.fit(
+        x, y, batch_size=options.batch_size, epochs=epochs, validation_data=val,
+        callbacks=callbacks, verbose=0, shuffle=True,
+    )
+    return len(history.history.get("loss", []))
+
+
+def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResult:
+    """Train on the experts' labels, evaluate on held-out parts, save model, mlb.pkl and metrics."""
+    labeled = labels.load_labeled_segments(layout, options.labels_path)
+    for problem in labeled.problems[:5]:
+        log(f"Пропущено: {problem}")
+    if len(labeled.problems) > 5:
+        log(f"… и ещё {len(labeled.problems) - 5} пропущенных строк.")
+    frame = labeled.frame
+    mlb = MultiLabelBinarizer(classes=labeled.patterns)
+    y = mlb.fit_transform(frame["labels"]).astype("float32")
+    parts = frame["part"].astype(str).tolist()
+    fit_idx, val_idx, test_idx = split_by_part(parts, options.test_share, options.seed)
+    n_parts = len(set(parts))
+    log(
+        f"Размечено сегментов: {len(frame)} из {n_parts} частей, паттернов: {len(labeled.patterns)}. "
+        f"Обучение: {len(fit_idx)}, проверка для остановки: {len(val_idx)}, отложено для оценки: {len(test_idx)}."
+    )
+
+    keras = keras_runtime(options.threads)
+    keras.utils.set_random_seed(options.seed)
+    images = load_images(frame["keyframe"].tolist(), options.image_size)
+    model, logits_model, base = build_model(
+        len(labeled.patterns), image_size=options.image_size, alpha=options.alpha, weights=options.weights
+    )
+    trainer = keras.Sequential([augmentation(keras, options.seed), logits_model], name="trainer")
+    loss = weighted_binary_crossentropy(positive_weights(y[fit_idx]))
+    val = (images[val_idx], y[val_idx]) if len(val_idx) else None
+    if val is None:
+        log("Проверочных частей для ранней остановки нет (мало частей): обучение идёт все эпохи.")
+
+    trainer.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss=loss)
+    epochs_run = _fit(keras, trainer, images[fit_idx], y[fit_idx], val, options.epochs, options, log, "")
+    if options.fine_tune and options.weights == "none":
+        log("--fine-tune пропущен: без предобученных весов (--weights none) вся сеть и так обучалась целиком.")
+    elif options.fine_tune:
+        base.trainable = True
+        for layer in base.layers[:-FINE_TUNE_LAYERS]:
+            layer.trainable = False
+        for layer in base.layers:  # batch statistics of a small data set would spoil ImageNet's
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
+        trainer.compile(optimizer=keras.optimizers.Adam(FINE_TUNE_LEARNING_RATE), loss=loss)
+        log(f"Дообучение верхних слоёв MobileNetV2 ({FINE_TUNE_LAYERS} слоёв):")
+        epochs_run += _fit(
+            keras, trainer, images[fit_idx], y[fit_idx], val, options.fine_tune_epochs, options, log, "дообучение, "
+        )
+
+    seen = np.r_[fit_idx, val_idx]  # everything the test parts are compared against
+    warnings = evaluation.data_warnings(y[seen], y[test_idx], labeled.patterns, n_parts)
+    metrics = None
+    table = None
+    if len(test_idx):
+        probs = np.asarray(model.predict(images[test_idx], batch_size=options.batch_size, verbose=0))
+        predicted = (probs >= options.threshold).astype(int)
+        baseline = evaluation.frequency_baseline(y[seen], len(test_idx))
+        metrics = evaluation.evaluate(y[test_idx], predicted, baseline, labeled.patterns)
+        table = reliable_table(metrics, warnings)
+
+    report = {
+        "model": layout.image_model.name,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "patterns": list(labeled.patterns),
+        "segments": len(frame),
+        "parts": {
+            "train": sorted({parts[i] for i in fit_idx}),
+            "validation": sorted({parts[i] for i in val_idx}),
+            "test": sorted({parts[i] for i in test_idx}),
+        },
+        "settings": {
+            "weights": options.weights if options.weights in ("imagenet", "none") else Path(options.weights).name,
+            "image_size": options.image_size,
+            "alpha": options.alpha,
+            "epochs": options.epochs,
+            "epochs_run": epochs_run,
+            "batch_size": options.batch_size,
+            "fine_tune": options.fine_tune,
+            "threshold": options.threshold,
+            "seed": options.seed,
+        },
+        "positive_weights": dict(zip(labeled.patterns, map(float, positive_weights(y[fit_idx])), strict=True)),
+        "warnings": warnings,
+        "metrics": metrics,
+    }
+    save_model(model, mlb.classes_.tolist(), layout.image_model)
+    save_binarizer(mlb, layout.mlb)
+    fsutil.write_json(layout.image_metrics, report)
+    return TrainResult(report=report, table=table, warnings=warnings)
+
+
+def verdict(metrics: dict[str, Any]) -> str:
+    """One plain sentence: is the model better than guessing the most frequent patterns?"""
+    gain = metrics["micro_f1"] - metrics["baseline_micro_f1"]
+    if gain >= 0.05:
+        return f"Итог: модель лучше простой базы (micro-F1 выше на {gain:.2f}) — её подсказки полезны экспертам."
+    return (
+        "Итог: модель пока не лучше простой базы, которая всем сегментам называет самые частые паттерны. "
+        "Её подсказкам рано доверять: разметьте больше частей и обучите снова."
+    )
+
+
+def reliable_table(metrics: dict[str, Any], warnings: Sequence[str]) -> str | None:
+    """The metrics table without the patterns whose numbers are noise (named in ``warnings``)."""
+    shown = {
+        name: m for name, m in metrics["per_pattern"].items() if not any(f"«{name}»" in w for w in warnings)
+    }
+    if not shown:
+        return None
+    return evaluation.format_table({**metrics, "per_pattern": shown})
