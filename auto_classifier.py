@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pedpatterns import cli, imagemodel
+from pedpatterns import cli, imagemodel, prepare
 from pedpatterns.errors import EXIT_USAGE, UserError
 
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="зерно случайности (одинаковое — одинаковый результат)")
     predict = parser.add_argument_group("разметка (--mode predict)")
     predict.add_argument("--video", help="часть из part_films/ для разметки: номер в списке, имя или путь к файлу")
+    prepare.add_processing_arguments(predict)
     return parser
 
 
@@ -102,7 +103,8 @@ def predict(args: argparse.Namespace) -> None:
     classifier = imagemodel.load_classifier(layout, threads=args.threads)
     video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
     print(f"Размечаю «{video.name}»…", flush=True)
-    result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold)
+    result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold,
+                                   options=prepare.options_from_args(args))
     folder = layout.relative(result.folder)
     print(f"Готово: {result.segments} сегментов.\n"
           f"  кадры и предсказания: {folder}/\n"

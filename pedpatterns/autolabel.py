@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from . import fsutil, labelstudio
+from . import fsutil, labelstudio, prepare
 from .errors import UserError
 from .imagemodel import DEFAULT_BATCH_SIZE, DEFAULT_THRESHOLD, Classifier, load_images, predict_proba, top_predictions
 from .layout import (
     AUTO_IMAGES,
     METADATA_JSONL,
     PREDICTED_TASKS_JSON,
-    TMP_PREFIX,
     Layout,
     safe_stem,
     segment_keyframe_name,
@@ -49,24 +45,17 @@ class SegmentFrame:
     text: str = ""
 
 
-def segment_keyframes(layout: Layout, video: Path, workdir: Path) -> list[SegmentFrame]:
-    """Segments of ``video`` and the sharpest keyframe of each: Part 1's windows and keyframes.
+def segment_keyframes(layout: Layout, video: Path, options: prepare.Options) -> list[SegmentFrame]:
+    """Segments of a part and the sharpest keyframe of each, made by Part 1's processing.
 
-    The one door to Part 1's code. Until it is wired in, a part that Part 1 has already
-    processed is read from processed_data/ (its segments.csv and keyframes); ``workdir`` is
-    where Part 1 will write the keyframes it extracts.
+    A part already in processed_data/ is read back as it is; any other is processed first
+    (cut windows at pauses, keyframes, speech), so the pre-annotated tasks point at
+    processed_data/ like every other task and the experts' corrections can train the model.
     """
-    part = Path(video).stem
-    csv_path = layout.segments_csv(part)
-    if not csv_path.is_file():
-        raise NotImplementedError("wired to Part 1 at integration")
-    try:
-        table = pd.read_csv(csv_path, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        return []
-    folder = layout.part_dir(part)
+    result = prepare.process_parts(layout, [Path(video)], options)[0]
+    folder = layout.part_dir(result.part)
     frames = []
-    for row in table.to_dict("records"):
+    for row in result.rows:
         audio = folder / str(row["audio"]) if row.get("audio") else None
         frames.append(
             SegmentFrame(
@@ -154,6 +143,7 @@ def label_video(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     threshold: float = DEFAULT_THRESHOLD,
+    options: prepare.Options | None = None,
 ) -> AutoLabelResult:
     """Predict every segment of ``video`` and write its folder in auto_labeled_dataset/, atomically."""
     video = Path(video)
@@ -161,36 +151,29 @@ def label_video(
     target = layout.auto_labeled_video(stem)
     fsutil.ensure_dir(layout.auto_labeled)
     fsutil.clean_leftovers(layout.auto_labeled)
-    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}keyframes.", dir=layout.auto_labeled) as workdir:
-        try:
-            frames = segment_keyframes(layout, video, Path(workdir))
-        except NotImplementedError:
-            raise UserError(
-                f"Часть «{video.name}» ещё не обработана: в processed_data/ нет её папки с кадрами. "
-                f"Сначала обработайте её: python prepare_data.py --part \"{video.name}\", затем повторите разметку."
-            ) from None
-        if not frames:
-            raise UserError(
-                f"В видео «{video.name}» не найдено ни одного кадра (сегмента) — размечать нечего. "
-                "Проверьте, что файл не пустой и открывается в видеоплеере, и обработайте его заново."
-            )
-        images = load_images([f.image_path for f in frames], classifier.image_size)
-        probs = predict_proba(classifier, images, batch_size)
-        ranked = top_predictions(probs, classifier.classes, k=len(classifier.classes))
+    frames = segment_keyframes(layout, video, options or prepare.Options())
+    if not frames:
+        raise UserError(
+            f"В видео «{video.name}» не найдено ни одного кадра (сегмента) — размечать нечего. "
+            "Проверьте, что файл не пустой и открывается в видеоплеере, и обработайте его заново."
+        )
+    images = load_images([f.image_path for f in frames], classifier.image_size)
+    probs = predict_proba(classifier, images, batch_size)
+    ranked = top_predictions(probs, classifier.classes, k=len(classifier.classes))
 
-        rows, tasks = [], []
-        with fsutil.atomic_path(target) as tmp:
-            (tmp / AUTO_IMAGES).mkdir(parents=True)
-            for frame, ranking in zip(frames, ranked, strict=True):
-                name = segment_keyframe_name(frame.index)
-                shutil.copyfile(frame.image_path, tmp / AUTO_IMAGES / name)
-                rows.append(metadata_row(video, frame, ranking[:3], f"{AUTO_IMAGES}/{name}"))
-                choices = chosen_patterns(ranking, threshold)
-                score = min(p["confidence"] for p in ranking if p["pattern"] in choices)
-                image = task_image(layout, frame, target / AUTO_IMAGES / name)
-                tasks.append(predicted_task(layout, stem, frame, image, choices, score, classifier.version))
-            fsutil.write_jsonl(tmp / METADATA_JSONL, rows)
-            fsutil.write_json(tmp / PREDICTED_TASKS_JSON, tasks)
+    rows, tasks = [], []
+    with fsutil.atomic_path(target) as tmp:
+        (tmp / AUTO_IMAGES).mkdir(parents=True)
+        for frame, ranking in zip(frames, ranked, strict=True):
+            name = segment_keyframe_name(frame.index)
+            shutil.copyfile(frame.image_path, tmp / AUTO_IMAGES / name)
+            rows.append(metadata_row(video, frame, ranking[:3], f"{AUTO_IMAGES}/{name}"))
+            choices = chosen_patterns(ranking, threshold)
+            score = min(p["confidence"] for p in ranking if p["pattern"] in choices)
+            image = task_image(layout, frame, target / AUTO_IMAGES / name)
+            tasks.append(predicted_task(layout, stem, frame, image, choices, score, classifier.version))
+        fsutil.write_jsonl(tmp / METADATA_JSONL, rows)
+        fsutil.write_json(tmp / PREDICTED_TASKS_JSON, tasks)
     combined = rebuild_combined_metadata(layout)
     return AutoLabelResult(video_stem=stem, folder=target, segments=len(rows), combined_rows=combined)
 

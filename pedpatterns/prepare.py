@@ -505,6 +505,8 @@ def process_parts(
             finish(process_part(layout, p, options))  # already done: only refreshes its tasks
     if not todo:
         return results
+    for p in todo:  # a broken part is named before minutes go into loading a model
+        check_film(p)
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
         recognizer = options.recognizer()

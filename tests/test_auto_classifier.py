@@ -152,10 +152,12 @@ def test_predict_on_a_video_without_frames(project: Layout, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_predict_on_a_part_not_processed_yet(project: Layout, tmp_path: Path) -> None:
+def test_predict_on_a_broken_part_not_processed_yet(project: Layout, tmp_path: Path) -> None:
     layout = copy_model(project, tmp_path / "p")
     (layout.part_films / "Новый урок_part001.mp4").write_bytes(b"")
-    assert_user_error(run(layout.root, "--mode", "predict", "--video", "1"), "ещё не обработана", "prepare_data.py")
+    # An unprocessed part is processed with Part 1's code first; an empty file fails there, by name.
+    assert_user_error(run(layout.root, "--mode", "predict", "--video", "1"), "Новый урок_part001.mp4")
+    assert layout.auto_labeled_videos() == []
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pedpatterns import autolabel, evaluation, imagemodel, labelstudio
+from pedpatterns import autolabel, evaluation, imagemodel, labelstudio, prepare
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests import factories
@@ -156,7 +156,7 @@ def test_pre_annotated_task_matches_the_label_config(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "проект")
     layout.ensure_top_folders()
     factories.make_processed_part(layout, "Урок_part001", 1)
-    frame = autolabel.segment_keyframes(layout, layout.part_films / "Урок_part001.mp4", tmp_path)[0]
+    frame = autolabel.segment_keyframes(layout, layout.part_films / "Урок_part001.mp4", prepare.Options())[0]
     image = autolabel.task_image(layout, frame, layout.auto_labeled_video("Урок_part001") / "images" / "x.jpg")
     task = autolabel.predicted_task(layout, "Урок_part001", frame, image, ["Паттерн A"], 0.42, "m@1")
     assert task["data"]["image"] == labelstudio.local_files_url(layout, layout.keyframe("Урок_part001", 0))
