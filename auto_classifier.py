@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pedpatterns import cli, imagemodel, prepare
+from pedpatterns import cli, evaluation, imagemodel, prepare
 from pedpatterns.errors import EXIT_USAGE, UserError
 
 
@@ -85,7 +85,7 @@ def train(args: argparse.Namespace) -> None:
     if result.table:
         print("Качество на отложенных частях (их модель не видела при обучении):")
         print(result.table)
-        print(imagemodel.verdict(result.report["metrics"]))
+        print(evaluation.verdict(result.report["metrics"], result.warnings))
     if result.warnings:
         print("\nЧестно о данных:")
         for warning in result.warnings:

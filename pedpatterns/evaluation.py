@@ -127,6 +127,25 @@ def evaluate(
     }
 
 
+def verdict(metrics: dict[str, Any], warnings: Sequence[str] = ()) -> str:
+    """One plain sentence: is the model better than naming the most frequent patterns?
+
+    With warnings about the data, a better score is reported as a hint, not a conclusion.
+    """
+    gain = metrics["micro_f1"] - metrics["baseline_micro_f1"]
+    if gain < 0.05:
+        return (
+            "Итог: модель пока не лучше простой базы, которая всем сегментам называет самые частые паттерны. "
+            "Её подсказкам рано доверять: разметьте больше частей и обучите снова."
+        )
+    if warnings:
+        return (
+            f"Итог: на проверке модель набрала больше простой базы (micro-F1 выше на {gain:.2f}), но данных мало "
+            "(см. ниже) — это пока не вывод, а подсказка. Разметьте больше частей, чтобы оценка стала надёжной."
+        )
+    return f"Итог: модель лучше простой базы (micro-F1 выше на {gain:.2f}) — её подсказки полезны экспертам."
+
+
 def format_table(metrics: dict[str, Any]) -> str:
     """The metrics as a plain-text table for the terminal, in Russian."""
     name_width = max([len("Паттерн"), *(len(n) for n in metrics["per_pattern"])])

@@ -519,17 +519,6 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
     return TrainResult(report=report, table=table, warnings=warnings)
 
 
-def verdict(metrics: dict[str, Any]) -> str:
-    """One plain sentence: is the model better than guessing the most frequent patterns?"""
-    gain = metrics["micro_f1"] - metrics["baseline_micro_f1"]
-    if gain >= 0.05:
-        return f"Итог: модель лучше простой базы (micro-F1 выше на {gain:.2f}) — её подсказки полезны экспертам."
-    return (
-        "Итог: модель пока не лучше простой базы, которая всем сегментам называет самые частые паттерны. "
-        "Её подсказкам рано доверять: разметьте больше частей и обучите снова."
-    )
-
-
 def reliable_table(metrics: dict[str, Any], warnings: Sequence[str]) -> str | None:
     """The metrics table without the patterns whose numbers are noise (named in ``warnings``)."""
     shown = {

@@ -200,6 +200,7 @@ def format_metrics(metrics: dict[str, Any]) -> str:
         )
         lines.append(evaluation.format_table(metrics["evaluation"]))
         lines.append("«База» — правило, которое не смотрит на урок и всегда называет самые частые паттерны.")
+        lines.append(evaluation.verdict(metrics["evaluation"], metrics["warnings"]))
     if metrics["warnings"]:
         lines.append("Внимание, данных мало:" if metrics["evaluation"] else "Качество модели не оценено:")
         lines += [f"  - {w}" for w in metrics["warnings"]]

@@ -57,8 +57,9 @@ def test_learns_colours_and_beats_the_frequency_baseline(trained) -> None:
     assert metrics["micro_f1"] > metrics["baseline_micro_f1"] + 0.1
     assert metrics["macro_f1"] > metrics["baseline_macro_f1"]
     assert "micro-F1: модель" in result.table
-    assert "лучше простой базы" in imagemodel.verdict(metrics)
-    assert "не лучше" in imagemodel.verdict({**metrics, "micro_f1": metrics["baseline_micro_f1"]})
+    assert "лучше простой базы" in evaluation.verdict(metrics)
+    assert "не лучше" in evaluation.verdict({**metrics, "micro_f1": metrics["baseline_micro_f1"]})
+    assert "не вывод, а подсказка" in evaluation.verdict(metrics, ["мало данных"])
 
     written = json.loads(layout.image_metrics.read_text(encoding="utf-8"))
     assert written["metrics"] == metrics
