@@ -35,10 +35,8 @@ from . import fsutil
 from .errors import UserError
 from .evaluation import choose_test_groups
 from .labels import LabeledSet
-from .layout import TMP_PREFIX, Layout
+from .layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
 
-TRAIN, TEST = "train", "test"
-SPLITS = (TRAIN, TEST)
 SPLIT_BY = ("film", "part")
 DEFAULT_TEST_SHARE = 0.2
 DEFAULT_SEED = 42

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import fsutil
-from .dataset import METADATA_COLUMNS, SPLITS, TEST, TRAIN, DatasetContents
+from .dataset import METADATA_COLUMNS, DatasetContents
 from .errors import UserError
-from .layout import Layout
+from .layout import SPLITS, TEST, TRAIN, Layout
 from .patterns import describe
 
 REPO_TYPE = "dataset"

@@ -37,6 +37,10 @@ REPORT_METRICS_CSV = "lesson_metrics.csv"
 REPORT_SEGMENTS_CSV = "segments.csv"
 REPORTS_INDEX = "index.html"
 
+# The splits of dataset_foto/ (Hugging Face ImageFolder).
+TRAIN, TEST = "train", "test"
+SPLITS = (TRAIN, TEST)
+
 # Inside part_films/.
 PARTS_INDEX_SUFFIX = ".parts.json"
 PART_SEPARATOR = "_part"
