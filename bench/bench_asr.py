@@ -69,6 +69,10 @@ def main(seconds: float = 600.0) -> str:
         f"— {fw_s:.1f} с; {openai_line}."
     )
     print(text)
+    for (title, _, _), row in zip(MODES, rows, strict=True):
+        benchmedia.goal(f"распознавание 10 мин речи, {title}", f"{row[1]} с, WER {row[-1]} %",
+                        f"beam 5: {base:.1f} с", "выбор режима по умолчанию", None)
+    benchmedia.goal("faster-whisper против openai-whisper, 60 с", f"{fw_s:.1f} с", openai_line, "записано", None)
     return text
 
 

@@ -27,6 +27,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmedia  # noqa: E402
+
 from pedpatterns import imagemodel  # noqa: E402
 from pedpatterns.layout import Layout  # noqa: E402
 from tests import factories  # noqa: E402
@@ -139,6 +141,11 @@ def main() -> str:
     lines += ["", f"Пачками быстрее, чем по одному кадру, в {speedup:.1f} раза. Строка эпохи: {results['epoch_line']}"]
     text = "\n".join(lines)
     print(text)
+    eager = results["per_image_eager_images_per_s"]
+    for name, value, unit, target, sense in rows:
+        met = None if not target else (value <= target if sense == "≤" else value >= target)
+        naive = f"по одному кадру: {eager:.1f} кадр/с" if unit == "кадр/с" else ""
+        benchmedia.goal(name, f"{value:.2f} {unit}", naive, f"{sense} {target:g} {unit}" if target else "записано", met)
     out = ROOT / "bench" / "results" / "imagemodel.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -108,6 +108,9 @@ def main() -> str:
         f"≤ 1.5 ГБ — {'да' if peak_mb <= 1536 else 'НЕТ'} ({peak_mb / 1024:.2f} ГБ)."
     )
     print(text)
+    benchmedia.goal("обработка части 10 мин целиком (tiny.en)", f"{wall:.0f} с",
+                    f"звук по сегментам {naive_decode:.1f} с вместо {t['decode']:.1f} с", "≤ 60 с", wall <= 60)
+    benchmedia.goal("пиковая память обработки части", f"{peak_mb / 1024:.2f} ГБ", "", "≤ 1.5 ГБ", peak_mb <= 1536)
     return text
 
 

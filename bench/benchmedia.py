@@ -141,3 +141,17 @@ def machine() -> str:
     import platform
 
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} ядра, Python {platform.python_version()}"
+
+
+GOAL_PREFIX = "ЦЕЛЬ |"
+
+
+def goal(what: str, measured: str, naive: str, target: str, met: bool | None) -> str:
+    """Print one row of the summary table that bench/run_all.py gathers from every benchmark.
+
+    ``met`` is ``None`` for a figure that is only recorded, not held to a goal.
+    """
+    verdict = "записано" if met is None else ("да" if met else "НЕТ")
+    line = f"{GOAL_PREFIX} {what} | {measured} | {naive} | {target} | {verdict}"
+    print(line)
+    return line
