@@ -5,24 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from pedpatterns import cli, evaluation, imagemodel, prepare
+from pedpatterns import cli, evaluation, imagemodel, labels, prepare
 from pedpatterns.errors import EXIT_USAGE, UserError
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("нужно целое число не меньше 1")
-    return value
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError("нужно число строго между 0 и 1")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,19 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=["train", "predict"], required=True,
                         help="train — обучить модель на labeled.csv; predict — разметить часть урока")
     common = parser.add_argument_group("общие параметры")
-    common.add_argument("--batch-size", type=_positive, default=imagemodel.DEFAULT_BATCH_SIZE,
+    common.add_argument("--batch-size", type=cli.positive_int, default=imagemodel.DEFAULT_BATCH_SIZE,
                         help="сколько кадров обрабатывается за один шаг")
-    common.add_argument("--threshold", type=_share, default=imagemodel.DEFAULT_THRESHOLD,
+    common.add_argument("--threshold", type=cli.fraction, default=imagemodel.DEFAULT_THRESHOLD,
                         help="порог уверенности: паттерн считается найденным, если уверенность не ниже порога")
     common.add_argument("--threads", type=int, default=0,
                         help="сколько ядер процессора использовать (0 — все)")
     train = parser.add_argument_group("обучение (--mode train)")
-    train.add_argument("--labels", type=Path, default=None,
-                       help="экспорт разметки из Label Studio (по умолчанию: labeled.csv в папке проекта)")
+    labels.add_label_arguments(train)
     train.add_argument("--weights", default="imagenet",
                        help="начальные веса MobileNetV2: imagenet (скачиваются при первом запуске), "
                             "none (без предобучения) или путь к файлу весов")
-    train.add_argument("--epochs", type=_positive, default=imagemodel.DEFAULT_EPOCHS,
+    train.add_argument("--epochs", type=cli.positive_int, default=imagemodel.DEFAULT_EPOCHS,
                        help="наибольшее число эпох (обучение остановится раньше, если перестанет улучшаться)")
     train.add_argument("--image-size", type=int, default=imagemodel.DEFAULT_IMAGE_SIZE,
                        help="сторона квадрата в пикселях, до которого сжимается кадр (от 32)")
@@ -58,10 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ширина MobileNetV2: меньше — быстрее, но грубее")
     train.add_argument("--fine-tune", action="store_true",
                        help="после обучения «головы» дообучить и верхние слои MobileNetV2")
-    train.add_argument("--fine-tune-epochs", type=_positive, default=5, help="эпох дообучения при --fine-tune")
-    train.add_argument("--patience", type=_positive, default=imagemodel.DEFAULT_PATIENCE,
+    train.add_argument("--fine-tune-epochs", type=cli.positive_int, default=5, help="эпох дообучения при --fine-tune")
+    train.add_argument("--patience", type=cli.positive_int, default=imagemodel.DEFAULT_PATIENCE,
                        help="сколько эпох ждать улучшения на проверочных частях до остановки")
-    train.add_argument("--test-share", type=_share, default=imagemodel.DEFAULT_TEST_SHARE,
+    train.add_argument("--test-share", type=cli.fraction, default=imagemodel.DEFAULT_TEST_SHARE,
                        help="доля частей, отложенных для честной оценки (и столько же — для ранней остановки)")
     train.add_argument("--seed", type=int, default=0, help="зерно случайности (одинаковое — одинаковый результат)")
     predict = parser.add_argument_group("разметка (--mode predict)")
@@ -75,7 +59,8 @@ def train(args: argparse.Namespace) -> None:
     if args.image_size < 32:
         raise UserError("--image-size должен быть не меньше 32 пикселей.", exit_code=EXIT_USAGE)
     options = imagemodel.TrainOptions(
-        labels_path=args.labels, epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size,
+        labels_path=args.labels, min_share=args.min_share, epochs=args.epochs, batch_size=args.batch_size,
+        image_size=args.image_size,
         alpha=args.alpha, weights=args.weights, fine_tune=args.fine_tune, fine_tune_epochs=args.fine_tune_epochs,
         patience=args.patience, test_share=args.test_share, threshold=args.threshold, seed=args.seed,
         threads=args.threads,

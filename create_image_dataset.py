@@ -16,10 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         "Часть 3. Собирает датасет изображений dataset_foto/ из разметки labeled.csv "
         "и ключевых кадров в processed_data/.",
     )
-    parser.add_argument("--labels", type=Path, default=None,
-                        help="файл разметки из Label Studio (по умолчанию: labeled.csv в папке проекта)")
-    parser.add_argument("--min-share", type=float, default=labels.DEFAULT_MIN_SHARE,
-                        help="паттерн засчитывается, если его выбрала хотя бы такая доля экспертов сегмента")
+    labels.add_label_arguments(parser)
     parser.add_argument("--patterns", type=Path, default=None,
                         help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
     parser.add_argument("--test-share", type=float, default=dataset.DEFAULT_TEST_SHARE,
@@ -31,8 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
-    if not 0 < args.min_share <= 1:
-        raise UserError(f"--min-share должен быть больше 0 и не больше 1, получено {args.min_share}.")
     if not 0 <= args.test_share < 1:
         raise UserError(f"--test-share должен быть от 0 до 1 (не включая 1), получено {args.test_share}.")
 

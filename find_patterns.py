@@ -4,22 +4,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from pedpatterns import cli, lessonmetrics, patterns, prepare, report, textmodel
+from pedpatterns import cli, labels, lessonmetrics, patterns, prepare, report, textmodel
 from pedpatterns.errors import UserError
-from pedpatterns.labels import DEFAULT_MIN_SHARE
 from pedpatterns.layout import safe_stem
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 1:
-        raise ValueError(text)
-    return value
-
-
-_share.__name__ = "число от 0 до 1"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,19 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--video", help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
     parser.add_argument("--retrain", action="store_true", help="обучить модель заново, даже если она свежая")
-    parser.add_argument("--labels", type=Path,
-                        help="файл разметки из Label Studio (по умолчанию — labeled.csv в папке проекта)")
-    parser.add_argument("--min-share", type=_share, default=DEFAULT_MIN_SHARE,
-                        help="паттерн сегмента засчитывается, если его выбрала такая доля разметчиков")
-    parser.add_argument("--threshold", type=_share, default=textmodel.DEFAULT_THRESHOLD,
+    labels.add_label_arguments(parser)
+    parser.add_argument("--threshold", type=cli.fraction, default=textmodel.DEFAULT_THRESHOLD,
                         help="вероятность, начиная с которой паттерн показывается как найденный")
     parser.add_argument("--pause-seconds", type=float, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
                         help="пауза — промежуток без речи не короче стольких секунд")
     prepare.add_processing_arguments(parser)
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
-    if args.threshold >= 1:
-        raise UserError("Порог вероятности (--threshold) должен быть меньше 1, например 0.5.")
     if args.pause_seconds <= 0:
         raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля, например 1.")
 

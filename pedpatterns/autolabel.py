@@ -10,7 +10,6 @@ metadata.jsonl`` is then rebuilt from every video's file, with ``file_name`` rel
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -183,16 +182,8 @@ def rebuild_combined_metadata(layout: Layout) -> int:
     rows = []
     for stem in layout.auto_labeled_videos():
         path = layout.auto_labeled_video(stem) / METADATA_JSONL
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise UserError(
-                    f"Файл «{layout.relative(path)}» повреждён (строка {number}). "
-                    f"Удалите папку «{layout.relative(path.parent)}» и разметьте это видео заново."
-                ) from None
+        remedy = f"Удалите папку «{layout.relative(path.parent)}» и разметьте это видео заново."
+        for row in fsutil.read_jsonl(path, remedy):
             rows.append({**row, "file_name": f"{stem}/{row['file_name']}"})
     fsutil.write_jsonl(layout.auto_labeled_metadata, rows)
     return len(rows)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from .errors import EXIT_INTERRUPTED, EXIT_NOT_BUILT, EXIT_USAGE, UserError
 from .layout import Layout, default_root
@@ -62,6 +62,37 @@ def make_parser(prog: str, description: str, epilog: str | None = None) -> Russi
         help="папка проекта (в ней films/, part_films/, processed_data/ …)",
     )
     return parser
+
+
+def share(text: str) -> float:
+    """argparse type: a share of annotators or of data, above 0 and at most 1."""
+    value = _number(text, float)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"нужно число больше 0 и не больше 1, например 0.5 (получено {text})")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a probability threshold or a held-out share, strictly between 0 and 1."""
+    value = _number(text, float)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"нужно число строго между 0 и 1, например 0.5 (получено {text})")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a count, at least 1."""
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"нужно целое число не меньше 1 (получено {text})")
+    return value
+
+
+def _number(text: str, kind: type) -> Any:
+    try:
+        return kind(str(text).replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» — не число") from None
 
 
 def layout_from(args: argparse.Namespace) -> Layout:

@@ -392,16 +392,7 @@ def read_dataset(layout: Layout) -> DatasetContents:
         if not path.is_file():
             continue
         split_rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise UserError(
-                    f"Строка {number} файла «{path}» повреждена. Соберите датасет заново: "
-                    "python create_image_dataset.py"
-                ) from None
+        for row in fsutil.read_jsonl(path, "Соберите датасет заново: python create_image_dataset.py"):
             if not (layout.dataset_split(split) / row.get("file_name", "")).is_file():
                 raise UserError(
                     f"В «{path}» упомянуто изображение «{row.get('file_name')}», которого нет. "

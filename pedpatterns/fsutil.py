@@ -96,6 +96,22 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+def read_jsonl(path: Path, remedy: str) -> list[dict[str, Any]]:
+    """Rows of a JSON Lines file we wrote; a damaged line is a user error that ends with ``remedy``."""
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if not isinstance(row, dict):
+            raise UserError(f"Файл «{path}» повреждён (строка {number}). {remedy}")
+        rows.append(row)
+    return rows
+
+
 def clean_leftovers(folder: Path) -> None:
     """Remove temporaries that an interrupted run left in ``folder``."""
     if folder.is_dir():

@@ -366,6 +366,7 @@ def top_predictions(probs: np.ndarray, classes: Sequence[str], k: int = 3) -> li
 @dataclass
 class TrainOptions:
     labels_path: Path | None = None
+    min_share: float = labels.DEFAULT_MIN_SHARE
     epochs: int = DEFAULT_EPOCHS
     batch_size: int = DEFAULT_BATCH_SIZE
     image_size: int = DEFAULT_IMAGE_SIZE
@@ -432,7 +433,7 @@ def _fit(keras: Any, trainer: Any, x: np.ndarray, y: np.ndarray, val: tuple | No
 
 def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResult:
     """Train on the experts' labels, evaluate on held-out parts, save model, mlb.pkl and metrics."""
-    labeled = labels.load_labeled_segments(layout, options.labels_path)
+    labeled = labels.load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
     for problem in labeled.problems[:5]:
         log(f"Пропущено: {problem}")
     if len(labeled.problems) > 5:

@@ -77,6 +77,18 @@ class LabeledSet:
     problems: list[str] = field(default_factory=list)
 
 
+def add_label_arguments(parser: Any) -> None:
+    """--labels and --min-share: the same words for every stage that reads the experts' labels."""
+    from .cli import share
+
+    parser.add_argument("--labels", type=Path, default=None,
+                        help="экспорт разметки из Label Studio: CSV, JSON или JSON-MIN "
+                             "(по умолчанию: labeled.csv в папке проекта)")
+    parser.add_argument("--min-share", type=share, default=DEFAULT_MIN_SHARE,
+                        help="паттерн засчитывается сегменту, если его выбрала хотя бы такая доля экспертов, "
+                             "разметивших этот сегмент")
+
+
 # --- parsing the exports -----------------------------------------------------------------
 
 
