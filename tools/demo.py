@@ -13,6 +13,7 @@ reuses what is done.
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def main() -> int:
               "кадров с нуля (--weights none): для примера этого достаточно, для работы — нет.")
 
     for title, command in stages(layout):
-        print(f"\n=== {title}\n$ python {' '.join(command)}", flush=True)
+        print(f"\n=== {title}\n$ python {shlex.join(command)}", flush=True)
         result = subprocess.run([sys.executable, str(ROOT / command[0]), "--root", str(root), *command[1:]],
                                 cwd=root, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
