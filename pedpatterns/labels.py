@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
+from . import fsutil
 from .errors import UserError
 from .labelstudio import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from .layout import Layout
@@ -101,14 +102,7 @@ def parse_choices(value: Any) -> tuple[str, ...]:
 
 def _read_text(path: Path) -> str:
     """The file's text: UTF-8 (Label Studio), UTF-16 ("Unicode text" from Excel) or cp1251 (Excel's CSV)."""
-    data = path.read_bytes()
-    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1251")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(f"Не удалось прочитать «{path}»: неизвестная кодировка. Сохраните файл в UTF-8.")
+    return fsutil.read_user_text(path)
 
 
 def _sniff_delimiter(text: str) -> str:
