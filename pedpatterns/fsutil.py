@@ -4,11 +4,15 @@ Every output of every stage goes through these helpers: the content is written t
 temporary sibling (its name starts with :data:`layout.TMP_PREFIX`) and renamed into place,
 which is atomic on one file system. A reader therefore sees the old version or the new
 one, never a mixture.
+
+Text files a user edits by hand (labeled.csv re-saved by Excel, a .env from Notepad) are
+read here too, in whichever encoding Windows programs save them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -21,8 +25,47 @@ from .errors import UserError
 from .layout import TMP_PREFIX
 
 
+def _file_in_the_way(path: Path) -> UserError | None:
+    """The error for a file standing where ``path`` or one of its parents must be a folder."""
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            if candidate.is_dir():
+                return None
+            return blocked_by_file(candidate, path)
+    return None
+
+
+def blocked_by_file(blocker: Path, wanted: Path | None = None) -> UserError:
+    """The error for the file ``blocker`` standing where the folder ``wanted`` (or a parent of it) must be."""
+    wanted = wanted or blocker
+    where = "на её месте лежит файл с тем же именем" if wanted == blocker else f"«{blocker}» — это файл, а не папка"
+    return UserError(
+        f"Не удалось создать папку «{wanted}»: {where}. "
+        "Переименуйте или удалите этот файл (или укажите другую папку проекта в --root) и запустите команду снова."
+    )
+
+
+def blocked_by_folder(path: Path) -> UserError:
+    return UserError(
+        f"«{path}» — это папка, а на этом месте должен быть файл. "
+        "Переименуйте или удалите эту папку и запустите команду снова."
+    )
+
+
+def check_file_target(path: Path) -> None:
+    """Before long work whose result is the file ``path``: its place must be free for a file."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        raise blocked_by_folder(path)
+    ensure_dir(path.parent)
+
+
 def ensure_dir(path: Path) -> Path:
     """Create ``path`` (and parents); a folder that cannot be written is a user error."""
+    path = Path(path)
+    blocked = _file_in_the_way(path)
+    if blocked:
+        raise blocked
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -59,8 +102,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def replace(src: Path, target: Path) -> None:
-    """Move ``src`` onto ``target``; an existing folder at ``target`` is swapped out first."""
+    """Move ``src`` onto ``target``; an existing folder at ``target`` is swapped out first.
+
+    A folder never replaces a file, nor a file a folder: that is something else of the
+    user's standing where the output goes, and it is named instead of being lost.
+    """
+    if src.is_dir() and target.exists() and not target.is_dir():
+        raise blocked_by_file(target)
     if target.is_dir() and not target.is_symlink():
+        if not src.is_dir():
+            raise blocked_by_folder(target)
         old = target.with_name(f"{TMP_PREFIX}{target.name}.old")
         remove(old)
         os.replace(target, old)
@@ -110,6 +161,28 @@ def read_jsonl(path: Path, remedy: str) -> list[dict[str, Any]]:
             raise UserError(f"Файл «{path}» повреждён (строка {number}). {remedy}")
         rows.append(row)
     return rows
+
+
+def read_user_text(path: Path) -> str:
+    """A hand-edited file's text: UTF-8 (with or without BOM), UTF-16 ("Unicode" in Excel, Notepad) or cp1251."""
+    data = Path(path).read_bytes()
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1251")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UserError(f"Не удалось прочитать «{path}»: неизвестная кодировка. Сохраните файл в UTF-8.")
+
+
+def read_env(path: Path) -> dict[str, str | None]:
+    """The settings of a .env file (empty when there is none), whatever editor saved it."""
+    from dotenv import dotenv_values
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    return dict(dotenv_values(stream=io.StringIO(read_user_text(path))))
 
 
 def clean_leftovers(folder: Path) -> None:

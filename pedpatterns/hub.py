@@ -60,9 +60,7 @@ class HubSettings:
 
 def read_settings(layout: Layout, repo: str | None = None) -> HubSettings:
     """``HF_TOKEN`` and ``HF_DATASET_REPO`` from the project's .env; ``repo`` (``--repo``) wins."""
-    from dotenv import dotenv_values
-
-    values: Mapping[str, str | None] = dotenv_values(layout.env_file) if layout.env_file.is_file() else {}
+    values: Mapping[str, str | None] = fsutil.read_env(layout.env_file)
     token = (values.get("HF_TOKEN") or os.environ.get("HF_TOKEN") or "").strip() or None
     repo_id = (repo or values.get("HF_DATASET_REPO") or os.environ.get("HF_DATASET_REPO") or "").strip() or None
     return HubSettings(token=token, repo_id=repo_id)

@@ -266,7 +266,7 @@ def save_model(model: Any, classes: Sequence[str], path: Path) -> None:
         model.save(tmp, include_optimizer=False)
         with h5py.File(tmp, "a") as h5:
             h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
-        os.replace(tmp, path)
+        fsutil.replace(tmp, path)
     finally:
         fsutil.remove(tmp)
 
@@ -433,6 +433,8 @@ def _fit(keras: Any, trainer: Any, x: np.ndarray, y: np.ndarray, val: tuple | No
 
 def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResult:
     """Train on the experts' labels, evaluate on held-out parts, save model, mlb.pkl and metrics."""
+    for output in (layout.image_model, layout.mlb, layout.image_metrics):  # before minutes of training
+        fsutil.check_file_target(output)
     labeled = labels.load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
     for problem in labeled.problems[:5]:
         log(f"Пропущено: {problem}")

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
+from . import fsutil
 from .errors import UserError
 from .labelstudio import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from .layout import Layout
@@ -111,18 +112,6 @@ def parse_choices(value: Any) -> tuple[str, ...]:
     return (text,)
 
 
-def _read_text(path: Path) -> str:
-    """The file's text: UTF-8 (Label Studio), UTF-16 ("Unicode text" from Excel) or cp1251 (Excel's CSV)."""
-    data = path.read_bytes()
-    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1251")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(f"Не удалось прочитать «{path}»: неизвестная кодировка. Сохраните файл в UTF-8.")
-
-
 def _sniff_delimiter(text: str) -> str:
     first = text.split("\n", 1)[0]
     return max(",;\t", key=first.count)
@@ -137,7 +126,7 @@ def _pick_column(columns: Sequence[str], name: str) -> str | None:
 
 
 def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
-    text = _read_text(path)
+    text = fsutil.read_user_text(path)
     if not text.strip():
         raise UserError(f"Файл разметки «{path}» пуст. Экспортируйте разметку из Label Studio ещё раз (формат CSV).")
     reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
@@ -226,7 +215,7 @@ def read_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
         )
     if path.suffix.lower() == ".json":
         try:
-            items = json.loads(_read_text(path) or "[]")
+            items = json.loads(fsutil.read_user_text(path) or "[]")
         except json.JSONDecodeError as exc:
             raise UserError(f"«{path}» — не корректный JSON ({exc.msg}, строка {exc.lineno}).") from None
         if not isinstance(items, list):

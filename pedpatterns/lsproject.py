@@ -42,9 +42,7 @@ class SetupReport:
 
 def connection_settings(layout: Layout, url: str | None, token: str | None) -> tuple[str, str]:
     """URL and token: the flags first, then the environment, then the project's .env file."""
-    from dotenv import dotenv_values
-
-    file_values: Mapping[str, str | None] = dotenv_values(layout.env_file) if layout.env_file.is_file() else {}
+    file_values: Mapping[str, str | None] = fsutil.read_env(layout.env_file)
     url = url or os.environ.get(URL_VAR) or file_values.get(URL_VAR) or DEFAULT_URL
     token = token or os.environ.get(TOKEN_VAR) or file_values.get(TOKEN_VAR) or ""
     return url, token

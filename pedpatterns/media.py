@@ -76,6 +76,16 @@ def parse_probe(path: Path, stderr: str) -> MediaInfo:
     return MediaInfo(Path(path), duration, has_video, has_audio, width, height, fps)
 
 
+_MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
+
+
+def _looks_like_mp4(path: Path) -> bool:
+    """Whether the file starts like an MP4/MOV (a box header); a text file named .mp4 does not."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    return head[4:8] in _MP4_FIRST_BOXES
+
+
 def probe(path: Path) -> MediaInfo:
     """Duration and streams of a media file; a file ffmpeg cannot read is a :class:`UserError`."""
     path = Path(path)
@@ -88,7 +98,7 @@ def probe(path: Path) -> MediaInfo:
         capture_output=True, text=True, errors="replace", check=False,
     )
     stderr = result.stderr
-    if "moov atom not found" in stderr:
+    if "moov atom not found" in stderr and _looks_like_mp4(path):
         raise UserError(
             f"Файл «{path.name}» обрезан или не дописан (в MP4 нет оглавления «moov»): "
             "скорее всего, копирование или запись прервались. Скопируйте или сохраните видео заново."
