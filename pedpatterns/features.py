@@ -65,15 +65,22 @@ def frame_features(audio: np.ndarray, sample_rate: int, mask: SpeechMask) -> Fra
     return FrameFeatures(sample_rate, rms[:n], zcr[:n], centroid[:n], mfcc[:, :n], pitch)
 
 
-def is_question(word: Word) -> bool:
-    return "?" in word.word or "？" in word.word
+_CLOSING = "\"'»”)]} \t\n"
+
+
+def is_question(text: str) -> bool:
+    """A word that ends a question: its last mark, closing quotes aside, is a question mark.
+
+    The one definition of a question for the segment features and the lesson report alike.
+    """
+    return text.rstrip(_CLOSING).endswith(("?", "？"))
 
 
 def question_waits(words: Sequence[Word], duration: float) -> list[float | None]:
     """For each word: the silence after it until the next word if it ends a question, else None."""
     waits: list[float | None] = []
     for i, w in enumerate(words):
-        if not is_question(w):
+        if not is_question(w.word):
             waits.append(None)
             continue
         following = words[i + 1].start if i + 1 < len(words) else duration

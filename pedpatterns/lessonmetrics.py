@@ -21,6 +21,7 @@ from statistics import median
 from typing import Any
 
 from .errors import UserError
+from .features import is_question
 
 DEFAULT_PAUSE_SECONDS = 1.0
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
@@ -122,10 +123,6 @@ def speech_intervals(words: Sequence[Word], pause_seconds: float) -> list[tuple[
         else:
             intervals.append((w.start, w.end))
     return intervals
-
-
-def is_question(word: str) -> bool:
-    return word.rstrip(_TRAILING).endswith("?")
 
 
 def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limit: int = 25) -> str:
