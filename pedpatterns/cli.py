@@ -218,8 +218,10 @@ def pick(
     return candidates[index]
 
 
-def progress(iterable: Iterable[T], desc: str, total: int | None = None, unit: str = "шт") -> Iterable[T]:
-    """A tqdm progress bar in Russian; silent when the output is not a terminal."""
+def progress(
+    iterable: Iterable[T], desc: str, total: float | None = None, unit: str = "шт", *, enabled: bool = True
+) -> Any:
+    """A tqdm progress bar in Russian; silent when the output is not a terminal or ``enabled`` is off."""
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, unit=unit, disable=None, dynamic_ncols=True)
+    return tqdm(iterable, desc=desc, total=total, unit=unit, disable=None if enabled else True, dynamic_ncols=True)

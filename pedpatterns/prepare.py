@@ -219,18 +219,9 @@ def _forget_old_cut(layout: Layout, stem: str, old_index: dict[str, Any] | None)
     return removed
 
 
-class _NoBar:
-    """Stands in for a progress bar where none is shown (pool workers, benchmarks)."""
-
-    def update(self, n: float = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _bar(desc: str, total: float, unit: str, show: bool) -> Any:
-    return cli.progress([], desc, total=total, unit=unit) if show else _NoBar()
+    """A progress bar to update by hand; ``show`` is off in pool workers and benchmarks."""
+    return cli.progress([], desc, total=total, unit=unit, enabled=show)
 
 
 @contextmanager
