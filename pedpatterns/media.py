@@ -9,11 +9,13 @@ and the MP3 clips all share.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import os
 import re
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +144,31 @@ class Span:
 _TIME_RE = re.compile(r"out_time_(?:us|ms)=(\d+)")
 
 
+@contextlib.contextmanager
+def _one_cpu() -> Iterator[None]:
+    """Start a child process bound to one CPU (Linux; elsewhere nothing changes).
+
+    ffmpeg 7+ hands every packet from its demuxer thread to its muxer thread. A stream copy
+    does almost nothing else, so the hand-offs decide its speed, and on one core they are
+    cheap switches rather than cross-core wake-ups: a 25-minute 720p cut measured 0.64 s
+    instead of 0.96 s. The child inherits the affinity of the thread that starts it, so the
+    calling thread is bound for the moment of the start only.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {max(before)})
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def cut_by_copy(
     src: Path,
     out_dir: Path,
@@ -166,7 +193,10 @@ def cut_by_copy(
         "-progress", "pipe:1", "-nostats",
         str(out_dir / "part_%03d.mp4"),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    with _one_cpu():
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+        )
     assert process.stdout is not None and process.stderr is not None
     for line in process.stdout:
         match = _TIME_RE.match(line.strip())
