@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from pedpatterns import cli, labels, lessonmetrics, patterns, prepare, report, textmodel
+from pedpatterns import cli, fsutil, labels, lessonmetrics, patterns, prepare, report, textmodel
 from pedpatterns.errors import UserError
 from pedpatterns.layout import safe_stem
 
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         raise UserError(f"В папке «{layout.new_videos}» нет видео. Положите туда записи уроков (mp4, mov, mkv…).")
 
+    fsutil.ensure_dir(layout.reports)  # refused now, not after training
     model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
                                    threshold=args.threshold, known_patterns=patterns.default_patterns())
     if model is None:

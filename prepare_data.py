@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         raise UserError("Число одновременных частей (--jobs) — от 1.")
     pattern_list = patterns.load_patterns(args.patterns)
+    fsutil.check_file_target(layout.tasks_json)  # refused now, not after minutes of processing
 
     films = layout.list_films()
     if not films and args.film is None:

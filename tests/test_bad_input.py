@@ -294,6 +294,18 @@ def test_prepare_output_folder_blocked_by_a_file(lesson: dict, tmp_path: Path) -
     assert_kept(before, layout.root)
 
 
+
+@pytest.mark.slow
+def test_prepare_tasks_json_blocked_by_a_folder_is_refused_before_processing(lesson: dict, tmp_path: Path) -> None:
+    layout = copy_project(lesson["root"], tmp_path)
+    layout.tasks_json.unlink(missing_ok=True)
+    layout.tasks_json.mkdir()
+    before = tree(layout.root)
+    result = run_script("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root)
+    assert_refused(result, "tasks.json", "это папка", "Переименуйте или удалите")
+    assert_kept(before, layout.root)
+
+
 # --------------------------------------------------------------------------- create_image_dataset.py
 
 
@@ -420,6 +432,17 @@ def test_find_patterns_bad_labeled_csv(case: str, says: tuple[str, ...], labelle
     before = tree(layout.root)
     assert_refused(run_script("find_patterns.py", root=layout.root), *says)
     assert_kept(before, layout.root)
+
+
+
+def test_find_patterns_reports_blocked_by_a_file_is_refused_before_training(labelled: Path, tmp_path: Path) -> None:
+    layout = copy_project(labelled, tmp_path)
+    (layout.new_videos / "новый урок.mp4").write_bytes(b"")
+    layout.reports.write_text("не папка", encoding="utf-8")
+    before = tree(layout.root)
+    assert_refused(run_script("find_patterns.py", root=layout.root), "reports", "лежит файл")
+    assert_kept(before, layout.root)
+    assert not layout.text_model.exists()
 
 
 # --------------------------------------------------------------------------- auto_classifier.py
