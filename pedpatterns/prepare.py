@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import os
@@ -338,9 +339,13 @@ def process_part(
     layout: Layout,
     part_path: Path,
     options: Options,
-    recognizer: speech.Recognizer | None = None,
+    load_recognizer: Callable[[], speech.Recognizer] | None = None,
 ) -> PartResult:
-    """Turn one part into its folder in processed_data/ (keyframes, clips, CSV, transcript, config)."""
+    """Turn one part into its folder in processed_data/ (keyframes, clips, CSV, transcript, config).
+
+    The model is asked for only after the part has been checked, so a broken file is named
+    before any time goes into loading Whisper; ``load_recognizer`` lets several parts share one.
+    """
     started = time.monotonic()
     part = locate_part(layout, part_path)
     name = part.name
@@ -348,8 +353,7 @@ def process_part(
         return PartResult(name, read_rows(layout, name), skipped=True)
     split = split_part_stem(name)
     film = split[0] if split else name
-    info = media.probe(part.path)
-    media.require_lesson_video(info)
+    check_film(part.path)
     fsutil.ensure_dir(layout.processed_data)
     fsutil.clean_leftovers(layout.processed_data)
     timings: dict[str, float] = {}
@@ -361,7 +365,7 @@ def process_part(
     timings["decode"] = time.monotonic() - clock
 
     clock = time.monotonic()
-    recognizer = recognizer or options.recognizer()
+    recognizer = (load_recognizer or options.recognizer)()
     timings["model_load"] = time.monotonic() - clock
     clock = time.monotonic()
     with _seconds_bar(f"Распознавание речи ({name})", duration, show) as advance:
@@ -458,12 +462,19 @@ def publish(layout: Layout, result: PartResult) -> int:
 
 # --------------------------------------------------------------------------- several parts
 
-_worker_recognizer: speech.Recognizer | None = None
+_worker_options: Options | None = None
 
 
 def _worker_init(options: Options) -> None:
-    global _worker_recognizer
-    _worker_recognizer = options.recognizer()
+    global _worker_options
+    _worker_options = options
+
+
+@functools.cache
+def _worker_recognizer() -> speech.Recognizer:
+    """One model per worker process, loaded when its first part has passed its check."""
+    assert _worker_options is not None
+    return _worker_options.recognizer()
 
 
 def _worker_process(root: str, part_path: str, options: Options) -> PartResult:
@@ -496,13 +507,11 @@ def process_parts(
             finish(process_part(layout, p, options))  # already done: only refreshes its tasks
     if not todo:
         return results
-    for p in todo:  # a broken part is named before minutes go into loading a model
-        check_film(p)
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
-        recognizer = options.recognizer()
+        load_once = functools.cache(options.recognizer)
         for p in todo:
-            finish(process_part(layout, p, options, recognizer))
+            finish(process_part(layout, p, options, load_once))
         return results
     threads = max(1, (os.cpu_count() or 2) // jobs)
     worker_options = Options(**{**options.__dict__, "cpu_threads": threads, "show_progress": False})
