@@ -68,6 +68,29 @@ def make_video(
     return path
 
 
+BAD_FILMS = ("text", "empty", "silent", "truncated")
+
+
+def write_bad_film(kind: str, path: Path, good: Path) -> Path:
+    """A film a user might really have: a text file named .mp4, zero bytes, no sound, or cut short.
+
+    ``good`` is a real video (its moov atom at the end, as ffmpeg writes it), so cutting it
+    in half leaves a truncated file whose header promises more than it holds.
+    """
+    if kind == "text":
+        path.write_text("Это текст, а не видео.\n" * 100, encoding="utf-8")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "silent":
+        make_video(path, 3, audio=False)
+    elif kind == "truncated":
+        data = good.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        raise ValueError(kind)
+    return path
+
+
 def bundled_model_or_skip() -> str:
     try:
         from pedpatterns import speech

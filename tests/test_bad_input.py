@@ -37,7 +37,7 @@ import pytest
 from pedpatterns import dataset, labels, patterns
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
-from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media, write_bad_film
 
 # Quotes, spaces, Cyrillic and an emoji: a teacher's own file name.
 FILM = 'Урок "5" «А» класс — it\'s 😀'
@@ -191,29 +191,17 @@ def test_prepare_empty_films_folder(tmp_path: Path) -> None:
     assert_kept(before, layout.root)
 
 
-def _bad_film(kind: str, path: Path, good: Path) -> None:
-    if kind == "текст вместо видео":
-        path.write_text("Это текст, а не видео.\n" * 50, encoding="utf-8")
-    elif kind == "пустой файл":
-        path.write_bytes(b"")
-    elif kind == "без звука":
-        make_video(path, 3, audio=False)
-    elif kind == "обрезанное видео":
-        data = good.read_bytes()
-        path.write_bytes(data[: len(data) // 2])
-
-
 @pytest.mark.parametrize(("kind", "says"), [
-    ("текст вместо видео", "не видео"),
-    ("пустой файл", "0 байт"),
-    ("без звука", "нет звуковой дорожки"),
-    ("обрезанное видео", "обрезан"),
+    ("text", "не видео"),
+    ("empty", "0 байт"),
+    ("silent", "нет звуковой дорожки"),
+    ("truncated", "обрезан"),
 ])
 def test_prepare_bad_film(kind: str, says: str, tmp_path: Path) -> None:
     layout = Layout(tmp_path / "проект")
     layout.ensure_top_folders()
     film = layout.films / f"урок «{kind}».mp4"
-    _bad_film(kind, film, make_video(tmp_path / "good.mp4", 4, gop=20))
+    write_bad_film(kind, film, make_video(tmp_path / "good.mp4", 4, gop=20))
     before = tree(layout.root)
     result = run_script("prepare_data.py", "--yes", "--whisper-model", "bundled", root=layout.root)
     assert_refused(result, film.name, says)

@@ -9,7 +9,7 @@ import pytest
 
 from pedpatterns import media
 from pedpatterns.errors import UserError
-from tests.part1_helpers import JFK, make_video, require_shared_media
+from tests.part1_helpers import JFK, make_video, require_shared_media, write_bad_film
 
 BANNER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':
   Duration: 01:02:03.50, start: 0.000000, bitrate: 454 kb/s
@@ -51,14 +51,7 @@ def test_probe_real_video(speech_video: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["text", "empty", "truncated"])
 def test_probe_rejects_bad_files_naming_them(kind: str, media_dir: Path, speech_video: Path) -> None:
-    path = media_dir / f"плохой файл {kind}.mp4"
-    if kind == "text":
-        path.write_text("это не видео\n" * 50, encoding="utf-8")
-    elif kind == "empty":
-        path.write_bytes(b"")
-    else:
-        data = speech_video.read_bytes()
-        path.write_bytes(data[: len(data) // 2])
+    path = write_bad_film(kind, media_dir / f"плохой файл {kind}.mp4", speech_video)
     with pytest.raises(UserError) as caught:
         media.probe(path)
     assert path.name in caught.value.message

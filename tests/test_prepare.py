@@ -23,7 +23,15 @@ import prepare_data
 from pedpatterns import cli, labelstudio, media, schema
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.prepare import cut_film, read_parts
-from tests.part1_helpers import JFK, REPO_ROOT, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import (
+    BAD_FILMS,
+    JFK,
+    REPO_ROOT,
+    bundled_model_or_skip,
+    make_video,
+    require_shared_media,
+    write_bad_film,
+)
 
 FILM = "Урок 5 «А» класс — it's mine 😀"
 SPEECH_AT = 45.0
@@ -233,26 +241,12 @@ def test_part_minutes_change_recuts_and_reuse_otherwise(tmp_path: Path) -> None:
     assert cut_film(layout, film, 0.5).reused is False
 
 
-def _bad_film(kind: str, folder: Path, good: Path) -> Path:
-    path = folder / f"плохой «{kind}» файл.mp4"
-    if kind == "text":
-        path.write_text("Это текст, а не видео.\n" * 100, encoding="utf-8")
-    elif kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "silent":
-        make_video(path, 3, audio=False)
-    elif kind == "truncated":
-        data = good.read_bytes()
-        path.write_bytes(data[: len(data) * 2 // 3])
-    return path
-
-
-@pytest.mark.parametrize("kind", ["text", "empty", "silent", "truncated"])
+@pytest.mark.parametrize("kind", BAD_FILMS)
 def test_bad_film_is_named_and_nothing_is_written(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     layout = Layout(tmp_path)
     layout.ensure_top_folders()
     good = make_video(tmp_path / "good.mp4", 6, gop=20)
-    bad = _bad_film(kind, layout.films, good)
+    bad = write_bad_film(kind, layout.films / f"плохой «{kind}» файл.mp4", good)
     before = sorted(p.name for p in layout.part_films.iterdir())
     code = cli.run(prepare_data.main, ["--root", str(tmp_path), "--yes", "--whisper-model", "bundled"])
     err = capsys.readouterr().err
