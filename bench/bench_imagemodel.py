@@ -46,17 +46,12 @@ def full_hd_keyframes(layout: Layout, part: str, n: int) -> None:
 
 
 def project(root: Path, parts: int, segments: int, full_hd: bool) -> Layout:
-    layout = Layout(root)
-    layout.ensure_top_folders()
-    annotations = []
-    for p in range(parts):
-        part = f"Урок_part{p + 1:03d}"
-        factories.make_processed_part(layout, part, segments, colour_of=lambda i: COLOURS[i % 4])
-        if full_hd:
+    looks = [(colour, [pattern]) for colour, pattern in zip(COLOURS, PATTERNS, strict=True)]
+    layout = factories.make_colour_project(root, looks, parts, segments, part_name=lambda p: f"Урок_part{p + 1:03d}",
+                                           part_files=True)
+    if full_hd:
+        for part in layout.processed_parts():
             full_hd_keyframes(layout, part, segments)
-        (layout.part_films / f"{part}.mp4").write_bytes(b"")
-        annotations += [(part, i, [PATTERNS[i % 4]], "bench") for i in range(segments)]
-    factories.write_ls_csv(layout, layout.labeled_csv, annotations)
     return layout
 
 

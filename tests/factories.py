@@ -117,3 +117,31 @@ def write_ls_csv(
         writer.writeheader()
         writer.writerows(records)
     return path
+
+
+def make_colour_project(
+    root: Path,
+    looks: Sequence[tuple[tuple[int, int, int], Sequence[str]]],
+    n_parts: int,
+    n_segments: int,
+    *,
+    part_name: Callable[[int], str] = lambda p: f"Урок {p}_part{p + 1:03d}",
+    part_files: bool = False,
+) -> Layout:
+    """A labelled project whose frames' colour decides the patterns: ``looks`` cycles over segments.
+
+    Every segment is labelled by one expert, so an image model has something learnable.
+    ``part_files`` adds an (empty) file per part in part_films/ for the commands that list them;
+    the parts are processed already, so nothing reads those files.
+    """
+    layout = Layout(root)
+    layout.ensure_top_folders()
+    annotations = []
+    for p in range(n_parts):
+        part = part_name(p)
+        make_processed_part(layout, part, n_segments, colour_of=lambda i: looks[i % len(looks)][0])
+        if part_files:
+            (layout.part_films / f"{part}.mp4").write_bytes(b"")
+        annotations += [(part, i, list(looks[i % len(looks)][1]), "эксперт") for i in range(n_segments)]
+    write_ls_csv(layout, layout.labeled_csv, annotations)
+    return layout

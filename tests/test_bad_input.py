@@ -36,7 +36,7 @@ import pytest
 
 from pedpatterns import dataset, labels, patterns
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
+from tests.factories import REPO_ROOT, make_colour_project
 from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media, write_bad_film
 
 # Quotes, spaces, Cyrillic and an emoji: a teacher's own file name.
@@ -146,16 +146,8 @@ def lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def make_labelled(root: Path, n_parts: int = 3, n_segments: int = 6) -> Layout:
     """Parts of one colour per pattern, every segment labelled by one expert, labeled.csv."""
-    layout = Layout(root)
-    layout.ensure_top_folders()
-    annotations = []
-    for p in range(n_parts):
-        part = f"Урок {p}_part{p + 1:03d}"
-        make_processed_part(layout, part, n_segments, colour_of=lambda i: COLOURS[i % 3])
-        (layout.part_films / f"{part}.mp4").write_bytes(b"")  # processed already: predict reads the keyframes
-        annotations += [(part, i, [(P1, P2, P3)[i % 3]], "эксперт") for i in range(n_segments)]
-    write_ls_csv(layout, layout.labeled_csv, annotations)
-    return layout
+    looks = [(COLOURS[k], [(P1, P2, P3)[k]]) for k in range(3)]
+    return make_colour_project(root, looks, n_parts, n_segments, part_files=True)
 
 
 @pytest.fixture(scope="module")

@@ -28,15 +28,8 @@ FAST = {"image_size": 32, "alpha": 0.35, "batch_size": 8, "threads": 2}
 
 
 def make_labelled_project(root: Path, n_parts: int = 4, n_segments: int = 16) -> Layout:
-    layout = Layout(root)
-    layout.ensure_top_folders()
-    annotations = []
-    for p in range(n_parts):
-        part = f"Урок {p}_part{p:03d}"
-        factories.make_processed_part(layout, part, n_segments, colour_of=lambda i: COLOURS[i % 4])
-        annotations += [(part, i, PATTERNS[i % 4], "expert@school") for i in range(n_segments)]
-    factories.write_ls_csv(layout, layout.labeled_csv, annotations)
-    return layout
+    return factories.make_colour_project(root, list(zip(COLOURS, PATTERNS, strict=True)), n_parts, n_segments,
+                                         part_name=lambda p: f"Урок {p}_part{p:03d}")
 
 
 @pytest.fixture(scope="module")
