@@ -391,8 +391,8 @@ class TrainResult:
 def _reproducible(seed: int) -> None:
     """The same labels and --seed give the same model, however the threads are scheduled.
 
-    A seed alone is not enough on a multi-core CPU: parallel sums add up in varying order,
-    and over a few epochs from scratch that moved held-out micro-F1 by 0.2 between runs.
+    A seed alone is not enough on a multi-core CPU: parallel sums may add up in a different
+    order from run to run, so a teacher retraining on unchanged labels could get other numbers.
     """
     import keras
     import tensorflow as tf

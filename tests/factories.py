@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def make_processed_part(
     rows = []
     for i in range(n_segments):
         start, end = i * segment_seconds, (i + 1) * segment_seconds
-        keyframe_image(colour_of(i), seed=hash((part, i)) % 2**32).save(layout.keyframe(part, i), quality=90)
+        # crc32, not hash(): Python salts string hashes per process, and the frames must not change between runs.
+        seed = zlib.crc32(f"{part}/{i}".encode())
+        keyframe_image(colour_of(i), seed=seed).save(layout.keyframe(part, i), quality=90)
         layout.audio_clip(part, i).write_bytes(b"")  # clips are not read after Part 1
         row = {
             "film": film or part.rsplit("_part", 1)[0],
