@@ -1,0 +1,51 @@
+"""Projects the tests share, built once per test session and copied by each test that changes them.
+
+``lesson`` — a real 30 s film with speech cut into two parts by prepare_data.py, part 1 processed;
+``labelled`` — a labelled three-part project (factories);
+``built`` — ``labelled`` with dataset_foto/ built;
+``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pedpatterns import dataset, labels, patterns
+from pedpatterns.layout import Layout
+from tests.faultkit import FAST_TRAIN, FILM, PROCESS, assert_ok, copy_project, make_labelled, run_script
+from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+
+
+@pytest.fixture(scope="session")
+def lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    require_shared_media()
+    model = bundled_model_or_skip()
+    root = tmp_path_factory.mktemp("lesson") / "урок проект"
+    layout = Layout(root)
+    make_video(layout.films / f"{FILM}.mp4", 30, speech_at=2, speech=JFK, gop=20)
+    args = ["--whisper-model", model, *PROCESS]
+    result = run_script("prepare_data.py", *args, "--part", "1", root=root)
+    return {"root": root, "args": args, "result": result}
+
+
+@pytest.fixture(scope="session")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_labelled(tmp_path_factory.mktemp("labelled") / "проект").root
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, labelled: Path) -> Path:
+    layout = copy_project(labelled, tmp_path_factory.mktemp("built"))
+    known = patterns.default_patterns()
+    dataset.build_dataset(layout, labels.load_labeled_segments(layout, known_patterns=known), known)
+    return layout.root
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, labelled: Path) -> Path:
+    layout = copy_project(labelled, tmp_path_factory.mktemp("trained"))
+    assert_ok(run_script("auto_classifier.py", "--mode", "train", *FAST_TRAIN, root=layout.root, timeout=600))
+    assert layout.image_model.is_file() and layout.mlb.is_file()
+    return layout.root

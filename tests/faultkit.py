@@ -1,0 +1,116 @@
+"""The fault kit: run the five scripts as a user does and judge a refusal the way the user sees it.
+
+Every refusal must be a Russian message that names the problem, a non-zero exit and no
+traceback, and must leave the project as it was: every file that existed before unchanged
+(a hash snapshot before and after) and no ``.tmp-*`` anywhere. The fixtures in conftest.py
+build the projects these checks run on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from pedpatterns import labels, patterns
+from pedpatterns.layout import TMP_PREFIX, Layout
+from tests.factories import REPO_ROOT, make_colour_project
+
+# Quotes, spaces, Cyrillic and an emoji: a teacher's own file name.
+FILM = 'Урок "5" «А» класс — it\'s 😀'
+PROCESS = ["--language", "en", "--part-minutes", "0.25", "--segment-seconds", "10"]
+COLOURS = [(220, 30, 30), (30, 30, 220), (30, 200, 30)]
+P1, P2, P3 = patterns.default_patterns()[:3]
+FAST_TRAIN = ["--weights", "none", "--epochs", "1", "--image-size", "32", "--alpha", "0.35",
+              "--batch-size", "8", "--threads", "2"]
+CYRILLIC = re.compile("[А-Яа-яЁё]")
+
+
+class Result(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def script_env(**extra: str) -> dict[str, str]:
+    """The user's environment without Hub credentials (only .env may supply them), offline and quiet."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONIOENCODING="utf-8")
+    env.update(extra)
+    return env
+
+
+def run_script(script: str, *args: str, root: Path, stdin: str = "", timeout: float = 300) -> Result:
+    """``python <script> --root <root> …`` started from a folder that is neither the repo nor the project."""
+    cwd = root.parent / "cwd"
+    cwd.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / script), "--root", str(root), *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=script_env(),
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def assert_refused(result: Result, *must_contain: str, code: int | None = None) -> None:
+    """Refused the way a user should see it: non-zero, no traceback, a Russian message naming things."""
+    both = result.out + result.err
+    assert result.code != 0, both
+    if code is not None:
+        assert result.code == code, both
+    assert "Traceback" not in both, both
+    assert "Ошибка:" in result.err and CYRILLIC.search(result.err), both
+    for fragment in must_contain:
+        assert fragment in result.err, f"нет «{fragment}» в:\n{result.err}"
+
+
+def assert_ok(result: Result) -> None:
+    assert result.code == 0, result.out + result.err
+    assert "Traceback" not in result.out + result.err
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file (with its hash) and folder under ``root``."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        out[rel] = hashlib.sha1(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+    return out
+
+
+def leftovers(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in root.rglob(f"{TMP_PREFIX}*")]
+
+
+def assert_kept(before: dict[str, str], root: Path) -> None:
+    """Nothing that existed was lost or changed, and nothing half-written was left."""
+    after = tree(root)
+    changed = [p for p, h in before.items() if after.get(p) != h]
+    assert not changed, f"потеряно или изменено: {changed}"
+    assert not leftovers(root), leftovers(root)
+
+
+def copy_project(src: Path, tmp_path: Path) -> Layout:
+    root = tmp_path / "мой проект"
+    shutil.copytree(src, root, symlinks=True)
+    return Layout(root)
+
+
+def task_urls_resolve(layout: Layout) -> list[dict]:
+    tasks = json.loads(layout.tasks_json.read_text(encoding="utf-8"))
+    for task in tasks:
+        assert labels.url_to_path(layout, task["data"]["image"]).is_file()
+    return tasks
+
+
+
+
+def make_labelled(root: Path, n_parts: int = 3, n_segments: int = 6) -> Layout:
+    """Parts of one colour per pattern, every segment labelled by one expert, labeled.csv."""
+    looks = [(COLOURS[k], [(P1, P2, P3)[k]]) for k in range(3)]
+    return make_colour_project(root, looks, n_parts, n_segments, part_files=True)
