@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from pedpatterns import cli, dataset, labels, patterns
-from pedpatterns.errors import UserError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,19 +15,17 @@ def main(argv: list[str] | None = None) -> int:
         "и ключевых кадров в processed_data/.",
     )
     labels.add_label_arguments(parser)
-    parser.add_argument("--patterns", type=Path, default=None,
+    parser.add_argument("--patterns", type=cli.path, default=None,
                         help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
-    parser.add_argument("--test-share", type=float, default=dataset.DEFAULT_TEST_SHARE,
+    parser.add_argument("--test-share", type=cli.test_share, default=dataset.DEFAULT_TEST_SHARE,
                         help="доля примеров для проверки (test); фильмы или части целиком")
-    parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED,
+    parser.add_argument("--seed", type=cli.seed, default=dataset.DEFAULT_SEED,
                         help="число для случайного выбора test: с тем же числом выбор повторяется")
     parser.add_argument("--split-by", choices=dataset.SPLIT_BY, default="film",
                         help="чем делить на train и test: film — целыми фильмами, part — целыми частями")
     parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
-    if not 0 <= args.test_share < 1:
-        raise UserError(f"--test-share должен быть от 0 до 1 (не включая 1), получено {args.test_share}.")
 
     known = patterns.load_patterns(args.patterns)
     labeled = labels.load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)

@@ -16,18 +16,16 @@ def main(argv: list[str] | None = None) -> int:
         "Часть 4а. Лёгкая модель по аудио и тексту: учится на labeled.csv и строит отчёт "
         "по каждому уроку из new_videos/ (HTML, CSV и JSON в new_videos/reports/).",
     )
-    parser.add_argument("--video", help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
+    parser.add_argument("--video", type=cli.text, help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
     parser.add_argument("--retrain", action="store_true", help="обучить модель заново, даже если она свежая")
     labels.add_label_arguments(parser)
     parser.add_argument("--threshold", type=cli.fraction, default=textmodel.DEFAULT_THRESHOLD,
                         help="вероятность, начиная с которой паттерн показывается как найденный")
-    parser.add_argument("--pause-seconds", type=float, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
+    parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
                         help="пауза — промежуток без речи не короче стольких секунд")
     prepare.add_processing_arguments(parser)
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
-    if args.pause_seconds <= 0:
-        raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля, например 1.")
 
     candidates = layout.list_new_videos()
     if args.video is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from pedpatterns import cli, fsutil, patterns, prepare
 from pedpatterns.errors import UserError
@@ -20,17 +19,17 @@ def build_parser() -> argparse.ArgumentParser:
         "Часть 1. Нарезает урок из films/ на части в part_films/, обрабатывает выбранную часть "
         "в processed_data/ (ключевые кадры, аудио, текст, признаки) и пишет tasks.json для Label Studio.",
     )
-    parser.add_argument("--film", help="фильм из films/: номер в списке, имя или путь (без вопроса)")
-    parser.add_argument("--part", help="часть из part_films/: номер, имя или путь (без вопроса)")
+    parser.add_argument("--film", type=cli.text, help="фильм из films/: номер в списке, имя или путь (без вопроса)")
+    parser.add_argument("--part", type=cli.text, help="часть из part_films/: номер, имя или путь (без вопроса)")
     parser.add_argument("--all", action="store_true", help="обработать все части фильма")
     parser.add_argument("--yes", action="store_true",
                         help="ничего не спрашивать: без --part обработать все части")
     parser.add_argument("--force", action="store_true",
                         help="нарезать и обработать заново, даже если результаты уже есть")
     prepare.add_processing_arguments(parser)
-    parser.add_argument("--patterns", type=Path,
+    parser.add_argument("--patterns", type=cli.path,
                         help="свой список паттернов: текстовый файл (по одному в строке) или JSON-список")
-    parser.add_argument("--jobs", type=int, default=1,
+    parser.add_argument("--jobs", type=cli.jobs, default=1,
                         help="сколько частей обрабатывать одновременно (каждая загружает свою модель)")
     return parser
 
@@ -52,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     layout: Layout = cli.layout_from(args)
     started = time.monotonic()
-    if args.jobs < 1:
-        raise UserError("Число одновременных частей (--jobs) — от 1.")
     pattern_list = patterns.load_patterns(args.patterns)
     fsutil.check_file_target(layout.tasks_json)  # refused now, not after minutes of processing
 

@@ -17,13 +17,13 @@ def main(argv: list[str] | None = None) -> int:
         "Часть 3. Загружает dataset_foto/ на Hugging Face Hub одним коммитом (токен — в файле .env). "
         "Прежняя версия на Hub заменяется целиком и остаётся в истории; новая получает метку-версию.",
     )
-    parser.add_argument("--repo", default=None,
+    parser.add_argument("--repo", type=cli.text, default=None,
                         help="куда загружать: <аккаунт>/<имя датасета> (по умолчанию: HF_DATASET_REPO из .env)")
     parser.add_argument("--public", action="store_true",
                         help="сделать датасет открытым для всех (по умолчанию приватный: на кадрах могут быть дети)")
-    parser.add_argument("--license", default=hub.DEFAULT_LICENSE,
+    parser.add_argument("--license", type=cli.text, default=hub.DEFAULT_LICENSE,
                         help="лицензия датасета в карточке (идентификатор Hugging Face)")
-    parser.add_argument("--tag", default=None,
+    parser.add_argument("--tag", type=cli.text, default=None,
                         help="метка версии (по умолчанию: дата, например v2026.11.25; при повторе — v2026.11.25-2)")
     parser.add_argument("--dry-run", action="store_true",
                         help="ничего не загружать: собрать то, что ушло бы на Hub, в папку hub_preview/ и показать")

@@ -7,12 +7,14 @@ turn a :class:`~pedpatterns.errors.UserError` into a Russian message and an exit
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from .errors import EXIT_INTERRUPTED, EXIT_NOT_BUILT, EXIT_USAGE, UserError
+from .errors import EXIT_INTERRUPTED, EXIT_NOT_BUILT, EXIT_USAGE, EXIT_USER_ERROR, UserError, os_error_message
 from .layout import Layout, default_root
 
 T = TypeVar("T")
@@ -42,57 +44,194 @@ class RussianArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._positionals.title = "аргументы"
         self._optionals.title = "параметры"
+        # "--threshold -inf" or "-1e3" is a bad value for the type to refuse, not an unknown option.
+        self._negative_number_matcher = _NEGATIVE_NUMBER
         self.add_argument("-h", "--help", action="help", help="показать эту справку и выйти")
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        """Usage, «Ошибка: …» in Russian (the same word as every other refusal), exit code 2."""
         self.print_usage(sys.stderr)
+        command = self.prog if self.prog.startswith("python ") else f"python {self.prog}"
         sys.stderr.write(
-            f"Ошибка в параметрах команды: {message}\n"
-            f"Подробная справка: python {self.prog} --help\n"
+            f"Ошибка: {_in_russian(message)}\n"
+            f"Подробная справка: {command} --help\n"
         )
         sys.exit(EXIT_USAGE)
+
+
+# argparse's own messages (Python 3.11), in the words the rest of the command speaks.
+_NEGATIVE_NUMBER = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
+_ARGPARSE_RUSSIAN = [
+    (re.compile(r"^argument (\S+?): "), r"параметр \1: "),
+    (re.compile(r"expected one argument"), "после параметра нужно значение"),
+    (re.compile(r"expected at least one argument"), "после параметра нужно хотя бы одно значение"),
+    (re.compile(r"expected at most one argument"), "после параметра можно не больше одного значения"),
+    (re.compile(r"invalid choice: (.*) \(choose from (.*)\)"), r"недопустимое значение \1 (можно: \2)"),
+    (re.compile(r"invalid (\S+) value: (.*)"), r"недопустимое значение \2"),
+    (re.compile(r"^the following arguments are required: "), "не указаны обязательные параметры: "),
+    (re.compile(r"^unrecognized arguments: "), "неизвестные параметры: "),
+    (re.compile(r"^ambiguous option: (\S+) could match (.*)"), r"неоднозначный параметр \1: подходят \2"),
+    (re.compile(r"not allowed with argument"), "нельзя указывать вместе с"),
+]
+
+
+def _in_russian(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_RUSSIAN:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def make_parser(prog: str, description: str, epilog: str | None = None) -> RussianArgumentParser:
     parser = RussianArgumentParser(prog=prog, description=description, epilog=epilog)
     parser.add_argument(
         "--root",
-        type=Path,
+        type=path,
         default=default_root(),
         help="папка проекта (в ней films/, part_films/, processed_data/ …)",
     )
     return parser
 
 
-def share(text: str) -> float:
-    """argparse type: a share of annotators or of data, above 0 and at most 1."""
-    value = _number(text, float)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"нужно число больше 0 и не больше 1, например 0.5 (получено {text})")
-    return value
+# --- argparse types: every flag is checked where it is parsed ------------------------------
+#
+# A type raises argparse.ArgumentTypeError with a Russian message that says the accepted
+# range; argparse adds the flag's name and RussianArgumentParser exits with code 2. One
+# flag used by several scripts has one type here, so it has one rule everywhere.
 
 
-def fraction(text: str) -> float:
-    """argparse type: a probability threshold or a held-out share, strictly between 0 and 1."""
-    value = _number(text, float)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"нужно число строго между 0 и 1, например 0.5 (получено {text})")
-    return value
+def _format(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a count, at least 1."""
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"нужно целое число не меньше 1 (получено {text})")
-    return value
+def _range_text(kind: type, low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    """«целое число от 1 до 64», «число больше 0 и не больше 1» … — the accepted range in words."""
+    noun = "целое число" if kind is int else "число"
+    if low is not None and high is not None:
+        if not low_open and not high_open:
+            return f"{noun} от {_format(low)} до {_format(high)}"
+        if low_open and high_open:
+            return f"{noun} строго между {_format(low)} и {_format(high)}"
+        if not low_open:
+            return f"{noun} от {_format(low)} до {_format(high)}, не включая {_format(high)}"
+        return f"{noun} больше {_format(low)} и не больше {_format(high)}"
+    if low is not None:
+        return f"{noun} {'больше' if low_open else 'не меньше'} {_format(low)}"
+    if high is not None:
+        return f"{noun} {'меньше' if high_open else 'не больше'} {_format(high)}"
+    return noun
 
 
-def _number(text: str, kind: type) -> Any:
+def _number(text: str, kind: type, expected: str = "") -> Any:
+    """``text`` as a finite int or float (a decimal comma is fine); anything else is refused."""
+    expected = expected or _range_text(kind, None, None, False, False)
+    raw = str(text).strip()
+    if not raw:
+        raise argparse.ArgumentTypeError(f"пустое значение, а нужно {expected}")
     try:
-        return kind(str(text).replace(",", "."))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"«{text}» — не число") from None
+        value = kind(raw.replace(",", "."))
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"нужно {expected} (получено «{text}»)") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"нужно {expected} (получено {text})")
+    return value
+
+
+def number_type(
+    kind: type,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    example: str = "",
+    unit: str = "",
+    name: str = "number",
+) -> Callable[[str], Any]:
+    """An argparse type accepting a finite ``kind`` in the range; the refusal states the range."""
+    expected = _range_text(kind, low, high, low_open, high_open) + (f" ({unit})" if unit else "")
+    hint = f"нужно {expected}" + (f", например {example}" if example else "")
+
+    def parse(text: str) -> Any:
+        value = _number(text, kind, expected + (f", например {example}" if example else ""))
+        too_low = low is not None and (value <= low if low_open else value < low)
+        too_high = high is not None and (value >= high if high_open else value > high)
+        if too_low or too_high:
+            raise argparse.ArgumentTypeError(f"{hint} (получено {text})")
+        return value
+
+    parse.__name__ = name
+    parse.__doc__ = f"argparse type: {hint}."
+    return parse
+
+
+def one_of(values: Sequence[float], *, name: str = "choice") -> Callable[[str], float]:
+    """An argparse type accepting one of ``values`` (numbers), said in Russian when it is not."""
+    listed = ", ".join(_format(v) for v in values)
+
+    def parse(text: str) -> float:
+        value = _number(text, float, f"одно из чисел {listed}")
+        for v in values:
+            if math.isclose(value, v):
+                return v
+        raise argparse.ArgumentTypeError(f"нужно одно из чисел {listed} (получено {text})")
+
+    parse.__name__ = name
+    return parse
+
+
+def text(value: str) -> str:
+    """argparse type: a non-empty string (an empty ``--tag ""`` would silently mean «the default»)."""
+    if not str(value).strip():
+        raise argparse.ArgumentTypeError("пустое значение: укажите его или уберите параметр совсем")
+    return str(value).strip()
+
+
+def token(value: str) -> str:
+    """argparse type: an access token; a refusal says what is wrong and never repeats the token."""
+    from .tokens import token_problem
+
+    value = str(value).strip()
+    if not value:
+        raise argparse.ArgumentTypeError("пустой токен: укажите его или уберите параметр (тогда он берётся из .env)")
+    problem = token_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"токен записан неверно: {problem}. Скопируйте его заново")
+    return value
+
+
+def path(value: str) -> Path:
+    """argparse type: a non-empty path (``Path("")`` would silently mean the current folder)."""
+    if not str(value).strip():
+        raise argparse.ArgumentTypeError("пустой путь: укажите папку или файл или уберите параметр совсем")
+    return Path(str(value).strip()).expanduser()
+
+
+# Shares and probabilities.
+share = number_type(float, low=0, high=1, low_open=True, example="0.5", name="share")
+share.__doc__ = "argparse type: a share of annotators, above 0 and at most 1 (--min-share)."
+fraction = number_type(float, low=0, high=1, low_open=True, high_open=True, example="0.5", name="fraction")
+fraction.__doc__ = "argparse type: a probability threshold, strictly between 0 and 1 (--threshold)."
+test_share = number_type(float, low=0, high=1, high_open=True, example="0.2", name="test_share")
+test_share.__doc__ = "argparse type: the held-out share, 0 (nothing held out) up to but not including 1 (--test-share)."
+
+# Counts.
+positive_int = number_type(int, low=1, example="10", name="positive_int")
+positive_int.__doc__ = "argparse type: a count, at least 1."
+epochs = number_type(int, low=1, high=10_000, example="10", name="epochs")
+batch_size = number_type(int, low=1, high=4096, example="16", name="batch_size")
+jobs = number_type(int, low=1, high=64, example="2", name="jobs")
+threads = number_type(int, low=0, high=1024, example="4", name="threads")
+seed = number_type(int, low=0, high=2**31 - 1, example="42", name="seed")
+asr_batch_size = number_type(int, low=0, high=256, example="8", name="asr_batch_size")
+beam_size = number_type(int, low=1, high=50, example="5", name="beam_size")
+image_size = number_type(int, low=32, high=1024, example="224", unit="пикселей", name="image_size")
+project_id = number_type(int, low=1, example="3", name="project_id")
+
+# Durations. Below these a film would be cut into thousands of pieces that hold no lesson.
+part_minutes = number_type(float, low=0.1, high=600, example="10", unit="минуты", name="part_minutes")
+segment_seconds = number_type(float, low=1, high=3600, example="30", unit="секунды", name="segment_seconds")
+pause_seconds = number_type(float, low=0, high=600, low_open=True, example="1", unit="секунды",
+                            name="pause_seconds")
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -109,6 +248,9 @@ def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None =
     except UserError as exc:
         print(f"\nОшибка: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a full disk, a missing right, a name too long: the user's to fix too
+        print(f"\nОшибка: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("\nПрервано пользователем. Готовые результаты сохранены, незаконченные — нет; "
               "запустите команду снова, чтобы продолжить.", file=sys.stderr)

@@ -80,9 +80,9 @@ class LabeledSet:
 
 def add_label_arguments(parser: Any) -> None:
     """--labels and --min-share: the same words for every stage that reads the experts' labels."""
-    from .cli import share
+    from .cli import path, share
 
-    parser.add_argument("--labels", type=Path, default=None,
+    parser.add_argument("--labels", type=path, default=None,
                         help="экспорт разметки из Label Studio: CSV, JSON или JSON-MIN "
                              "(по умолчанию: labeled.csv в папке проекта)")
     parser.add_argument("--min-share", type=share, default=DEFAULT_MIN_SHARE,

@@ -137,7 +137,7 @@ def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) ->
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .cli import RussianArgumentParser, make_parser
+    from .cli import RussianArgumentParser, make_parser, path, project_id, text, token
     from .lsproject import DEFAULT_TITLE
 
     parser = make_parser(
@@ -158,14 +158,15 @@ def _parser() -> argparse.ArgumentParser:
                                              "labeled.csv в папке проекта (старый файл заменяется только "
                                              "после успешной выгрузки).")
     for sub in (setup, export):
-        sub.add_argument("--root", type=Path, default=argparse.SUPPRESS,
+        sub.add_argument("--root", type=path, default=argparse.SUPPRESS,
                          help="папка проекта (в ней processed_data/, tasks.json, .env)")
-        sub.add_argument("--url", help="адрес Label Studio (по умолчанию LABEL_STUDIO_URL из .env, "
-                                       "иначе http://localhost:8080)")
-        sub.add_argument("--token", help="токен доступа Label Studio (по умолчанию LABEL_STUDIO_API_KEY из .env)")
-        sub.add_argument("--project-title", default=DEFAULT_TITLE, help="название проекта в Label Studio")
-    export.add_argument("--project-id", type=int, help="номер проекта вместо названия")
-    export.add_argument("--output", type=Path, help="куда сохранить (по умолчанию labeled.csv в папке проекта)")
+        sub.add_argument("--url", type=text, help="адрес Label Studio (по умолчанию LABEL_STUDIO_URL из .env, "
+                                                  "иначе http://localhost:8080)")
+        sub.add_argument("--token", type=token,
+                         help="токен доступа Label Studio (по умолчанию LABEL_STUDIO_API_KEY из .env)")
+        sub.add_argument("--project-title", type=text, default=DEFAULT_TITLE, help="название проекта в Label Studio")
+    export.add_argument("--project-id", type=project_id, help="номер проекта вместо названия")
+    export.add_argument("--output", type=path, help="куда сохранить (по умолчанию labeled.csv в папке проекта)")
     return parser
 
 

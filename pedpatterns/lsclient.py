@@ -22,6 +22,7 @@ import requests
 
 from .errors import UserError
 from .labelstudio import CHOICES_TAG, IMAGE_TAG
+from .tokens import check_token
 
 DEFAULT_TIMEOUT = 120.0
 EXPORT_FORMATS = ("CSV", "JSON", "JSON_MIN", "TSV")
@@ -64,7 +65,7 @@ class LabelStudioClient:
                 "Personal Access Token или Legacy Token) в .env (LABEL_STUDIO_API_KEY=...) или в параметр --token."
             )
         self.url = url.rstrip("/")
-        self.token = token
+        self.token = check_token(token, "Label Studio (LABEL_STUDIO_API_KEY или --token)")
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # a proxy from the environment must not see a local server's token

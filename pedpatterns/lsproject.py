@@ -18,6 +18,7 @@ from .errors import UserError
 from .labelstudio import read_tasks
 from .layout import Layout
 from .lsclient import LabelStudioClient
+from .tokens import check_token
 
 DEFAULT_TITLE = "Педагогические паттерны"
 URL_VAR = "LABEL_STUDIO_URL"
@@ -44,8 +45,11 @@ def connection_settings(layout: Layout, url: str | None, token: str | None) -> t
     """URL and token: the flags first, then the environment, then the project's .env file."""
     file_values: Mapping[str, str | None] = fsutil.read_env(layout.env_file)
     url = url or os.environ.get(URL_VAR) or file_values.get(URL_VAR) or DEFAULT_URL
-    token = token or os.environ.get(TOKEN_VAR) or file_values.get(TOKEN_VAR) or ""
-    return url, token
+    if token:
+        return url, check_token(token, "--token")
+    if os.environ.get(TOKEN_VAR):
+        return url, check_token(os.environ[TOKEN_VAR], f"{TOKEN_VAR} (переменная окружения)")
+    return url, check_token(file_values.get(TOKEN_VAR) or "", TOKEN_VAR, str(layout.env_file))
 
 
 def project_label_config(layout: Layout) -> str:

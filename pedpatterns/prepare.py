@@ -271,28 +271,32 @@ class Options:
 
 
 def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of cutting and processing, shared by every script that processes a video."""
-    parser.add_argument("--part-minutes", type=float, default=DEFAULT_PART_MINUTES,
+    """The flags of cutting and processing, shared by every script that processes a video.
+
+    Their ranges are checked by the argparse types in :mod:`.cli`, so a bad value stops the
+    command before anything is read or written.
+    """
+    from . import cli
+
+    parser.add_argument("--part-minutes", type=cli.part_minutes, default=DEFAULT_PART_MINUTES,
                         help="длина части, минуты (можно дробное: 1.5)")
-    parser.add_argument("--segment-seconds", type=float, default=DEFAULT_SEGMENT_SECONDS,
+    parser.add_argument("--segment-seconds", type=cli.segment_seconds, default=DEFAULT_SEGMENT_SECONDS,
                         help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
-    parser.add_argument("--whisper-model", default=speech.DEFAULT_MODEL,
+    parser.add_argument("--whisper-model", type=cli.text, default=speech.DEFAULT_MODEL,
                         help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
                              "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
-    parser.add_argument("--language", default=speech.DEFAULT_LANGUAGE,
+    parser.add_argument("--language", type=cli.text, default=speech.DEFAULT_LANGUAGE,
                         help="язык речи: ru, en, … или auto (определить самому)")
     parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
                         help="движок распознавания речи")
-    parser.add_argument("--asr-batch-size", type=int, default=speech.DEFAULT_BATCH_SIZE,
+    parser.add_argument("--asr-batch-size", type=cli.asr_batch_size, default=speech.DEFAULT_BATCH_SIZE,
                         help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
                              "(точнее), 8 — быстрее, но иногда теряет фразы")
-    parser.add_argument("--beam-size", type=int, default=speech.DEFAULT_BEAM_SIZE,
+    parser.add_argument("--beam-size", type=cli.beam_size, default=speech.DEFAULT_BEAM_SIZE,
                         help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
 
 
 def options_from_args(args: argparse.Namespace, *, patterns: Sequence[str] = (), force: bool = False) -> Options:
-    if args.segment_seconds <= 0:
-        raise UserError("Длина сегмента (--segment-seconds) должна быть больше нуля, например 30.")
     return Options(
         segment_seconds=args.segment_seconds,
         whisper_model=args.whisper_model,
