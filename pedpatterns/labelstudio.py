@@ -36,8 +36,16 @@ CHOICES_TAG = "pattern"
 
 
 def label_config_xml(patterns: Iterable[str]) -> str:
-    """The labeling interface: keyframe, audio clip, transcript and a multi-choice list of patterns."""
-    choices = "\n".join(f"    <Choice value={quoteattr(p)}/>" for p in patterns)
+    """The labeling interface: keyframe, audio clip, transcript and a multi-choice list of patterns.
+
+    Names are checked (:func:`.patterns.check_names`) and escaped, so the config is well-formed
+    XML whatever the list holds, and each ``Choice`` value reads back as the very name.
+    """
+    from .patterns import check_names
+
+    names = list(patterns)
+    check_names(names)  # refuses what XML or Label Studio cannot hold; the names are written as given
+    choices = "\n".join(f"    <Choice value={quoteattr(p)}/>" for p in names)
     return f"""<View>
   <Header value="$film · $part · сегмент $segment · $time"/>
   <Image name="{IMAGE_TAG}" value="${IMAGE_TAG}" zoom="true" maxWidth="720px"/>
