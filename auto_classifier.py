@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict = parser.add_argument_group("разметка (--mode predict)")
     predict.add_argument("--video", type=cli.text,
                          help="часть из part_films/ для разметки: номер в списке, имя или путь к файлу")
+    predict.add_argument("--trust-mlb-pkl", action="store_true",
+                         help="прочитать список паттернов из mlb.pkl (формат pickle: при чтении может выполниться "
+                              "код из файла). Только для модели, обученной прежней версией, и только если mlb.pkl "
+                              "ваш собственный; лучше обучить модель заново")
     prepare.add_processing_arguments(predict)
     return parser
 
@@ -76,15 +80,15 @@ def train(args: argparse.Namespace) -> None:
             print(f"  • {warning}")
     if not result.table:
         print("Цифры качества не показаны: данных слишком мало, чтобы они что-то значили.")
-    print(f"\nМодель сохранена: {layout.image_model.name}, список паттернов: {layout.mlb.name}, "
-          f"отчёт о качестве: {layout.image_metrics.name}")
+    print(f"\nМодель сохранена: {layout.image_model.name}, список паттернов: {layout.image_classes.name} "
+          f"(и {layout.mlb.name}), отчёт о качестве: {layout.image_metrics.name}")
 
 
 def predict(args: argparse.Namespace) -> None:
     from pedpatterns import autolabel
 
     layout = cli.layout_from(args)
-    classifier = imagemodel.load_classifier(layout, threads=args.threads)
+    classifier = imagemodel.load_classifier(layout, threads=args.threads, trust_mlb_pkl=args.trust_mlb_pkl)
     video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
     print(f"Размечаю «{video.name}»…", flush=True)
     result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold,

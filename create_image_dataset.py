@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Пропущено строк разметки: {len(labeled.problems)}")
         for problem in labeled.problems[:20]:
             print(f"  - {problem}")
+    if labeled.duplicates:
+        print(labels.duplicates_note(labeled.duplicates))
 
     old = dataset.existing_images(layout)
     if old and not cli.confirm(

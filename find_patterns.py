@@ -7,7 +7,6 @@ import sys
 
 from pedpatterns import cli, fsutil, labels, lessonmetrics, patterns, prepare, report, textmodel
 from pedpatterns.errors import UserError
-from pedpatterns.layout import safe_stem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,27 +35,38 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"В папке «{layout.new_videos}» нет видео. Положите туда записи уроков (mp4, mov, mkv…).")
 
     fsutil.ensure_dir(layout.reports)  # refused now, not after training
-    model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
-                                   threshold=args.threshold, known_patterns=patterns.default_patterns())
-    if model is None:
-        print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
-              "а для определения паттернов сначала нужна разметка в Label Studio.")
-
+    try:
+        model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
+                                       threshold=args.threshold, known_patterns=patterns.default_patterns())
+    except UserError as exc:  # the lesson metrics need no labels: they are still worth writing
+        model = None
+        print(f"\nВнимание: разметка не используется. {exc.message}\n"
+              "Отчёты будут построены без паттернов (только показатели урока).\n", file=sys.stderr, flush=True)
+    else:
+        if model is None:
+            print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
+                  "а для определения паттернов сначала нужна разметка в Label Studio.")
     options = prepare.options_from_args(args)
-    pages = []
+    pages, failed = [], []
     for video in cli.progress(videos, "Отчёты", unit="видео"):
-        parts = report.processed_parts_for_video(layout, video, options, args.part_minutes)
-        data = report.analyse_lesson(layout, safe_stem(video.stem), parts, model, threshold=args.threshold,
-                                     pause_seconds=args.pause_seconds)
-        pages.append(report.write_report(layout, data))
+        try:
+            stem, parts = report.processed_parts_for_video(layout, video, options, args.part_minutes)
+            data = report.analyse_lesson(layout, stem, parts, model, threshold=args.threshold,
+                                         pause_seconds=args.pause_seconds)
+            pages.append(report.write_report(layout, data))
+        except UserError as exc:  # one bad video does not cost the others their reports
+            failed.append((video, exc.message))
+            print(f"\nНе удалось: {exc.message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
     index = report.write_index(layout)
-
     print("\nГотово. Отчёты:")
     for page in pages:
         print(f"  {page}")
     if index:
         print(f"Сводка по всем урокам: {index}")
     print(f"Папка с отчётами: {layout.reports}")
+    if failed:
+        names = "; ".join(f"«{video.name}»: {message}" for video, message in failed)
+        raise UserError(f"Отчёт не построен для {len(failed)} из {len(videos)} видео. {names}")
     return 0
 
 

@@ -64,12 +64,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Фильм: {film.name}")
     cut = cut_film(layout, film, args.part_minutes, force=args.force)
+    if cut.note:
+        print(cut.note)
     if cut.reused:
         print(f"Части уже нарезаны ({len(cut.parts)}), беру их (нарезать заново: --force).")
     else:
         print(f"Нарезано частей: {len(cut.parts)} за {cut.seconds:.1f} с → {layout.part_films}")
     if cut.removed_processed:
-        print("Удалены результаты старой нарезки: " + ", ".join(cut.removed_processed))
+        print("Заменены результаты старой нарезки: " + ", ".join(cut.removed_processed))
+    if cut.set_aside:
+        print(f"Размеченные экспертами части не удалены, а перенесены в «{cut.set_aside}».")
 
     chosen = choose_parts(layout, cut.parts, args)
     options = prepare.options_from_args(args, patterns=pattern_list, force=args.force)
@@ -79,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Часть {result.part} уже обработана — пропускаю (обработать заново: --force).")
         else:
             print(f"Часть {result.part}: {len(result.rows)} сегментов за {result.seconds:.0f} с.")
+        if result.set_aside:
+            print(f"  Прежняя версия части размечена экспертами: она не удалена, а перенесена в «{result.set_aside}».")
 
     results = process_parts(layout, [p.path for p in chosen], options, jobs=args.jobs, on_done=report)
     summary(layout, results, time.monotonic() - started)

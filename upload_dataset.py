@@ -4,11 +4,8 @@
 from __future__ import annotations
 
 import sys
-import tempfile
-from pathlib import Path
 
-from pedpatterns import cli, dataset, hub
-from pedpatterns.layout import TMP_PREFIX
+from pedpatterns import cli, dataset, fsutil, hub
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,12 +57,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from huggingface_hub import HfApi
 
-    with tempfile.TemporaryDirectory(prefix=TMP_PREFIX + "hub.", dir=layout.root) as tmp:
-        staged = hub.stage(layout, contents, Path(tmp) / "staged", repo_id=repo_id, license_id=license_id,
+    tmp = fsutil.temp_dir(layout.root, "hub")  # pid-tagged: a parallel run never cleans it away
+    try:
+        staged = hub.stage(layout, contents, tmp / "staged", repo_id=repo_id, license_id=license_id,
                            private=private)
         api = HfApi(token=token)
         print(f"Загрузка в {repo_id} …")
         result = hub.publish(api, repo_id, staged, tag=tag, private=private, tag_is_explicit=args.tag is not None)
+    finally:
+        fsutil.remove(tmp)
     print(f"Готово: добавлено файлов — {result.added}, удалено устаревших — {result.deleted}.")
     print(f"Версия: {result.tag}. Коммит: {result.commit_url}")
     print(f"Датасет: https://huggingface.co/datasets/{repo_id} ({visibility})")

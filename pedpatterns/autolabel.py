@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fsutil, labelstudio, prepare
+from . import fsutil, labelstudio, locks, prepare
 from .errors import UserError
 from .imagemodel import DEFAULT_BATCH_SIZE, DEFAULT_THRESHOLD, Classifier, load_images, predict_proba, top_predictions
 from .layout import (
@@ -179,11 +179,15 @@ def label_video(
 
 def rebuild_combined_metadata(layout: Layout) -> int:
     """auto_labeled_dataset/metadata.jsonl from every video's own file; returns its line count."""
-    rows = []
-    for stem in layout.auto_labeled_videos():
-        path = layout.auto_labeled_video(stem) / METADATA_JSONL
-        remedy = f"Удалите папку «{layout.relative(path.parent)}» и разметьте это видео заново."
-        for row in fsutil.read_jsonl(path, remedy):
-            rows.append({**row, "file_name": f"{stem}/{row['file_name']}"})
-    fsutil.write_jsonl(layout.auto_labeled_metadata, rows)
+    with locks.hold(layout, "auto_labeled", "файл auto_labeled_dataset/metadata.jsonl"):
+        rows = []
+        for stem in layout.auto_labeled_videos():
+            path = layout.auto_labeled_video(stem) / METADATA_JSONL
+            remedy = f"Переименуйте папку «{layout.relative(path.parent)}» и разметьте это видео заново."
+            for row in fsutil.read_jsonl(path, remedy):
+                name = row.get("file_name")
+                if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+                    raise UserError(f"Файл «{layout.relative(path)}» повреждён (имя кадра). {remedy}")
+                rows.append({**row, "file_name": f"{stem}/{name}"})
+        fsutil.write_jsonl(layout.auto_labeled_metadata, rows)
     return len(rows)

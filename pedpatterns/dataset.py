@@ -31,8 +31,8 @@ from typing import Any
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from . import fsutil
-from .errors import UserError
+from . import fsutil, locks
+from .errors import UserError, os_error_message
 from .evaluation import choose_test_groups
 from .labels import LabeledSet
 from .layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
@@ -328,35 +328,35 @@ def build_dataset(
 
     rows_by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     target = layout.dataset_foto
-    try:
-        with fsutil.atomic_path(target) as tmp:
-            tmp.mkdir()
-            for record in usable:
-                split = split_of(record, plan)
-                key = (record["part"], int(record["segment"]))
-                folder = tmp / split
-                folder.mkdir(exist_ok=True)
-                shutil.copyfile(record["keyframe"], folder / names[key])
-                rows_by_split[split].append(metadata_row(record, names[key]))
-            for split, rows in rows_by_split.items():
-                if rows:
-                    rows.sort(key=lambda r: (r["part"], r["segment"]))
-                    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-                    (tmp / split / "metadata.jsonl").write_text(text, encoding="utf-8")
-            (tmp / layout.dataset_patterns.name).write_text(
-                json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            )
-            _keep_extra_files(target, tmp)
-    except FileNotFoundError as exc:
-        raise UserError(
-            f"Файл «{exc.filename}» пропал во время сборки. Прежний dataset_foto/ не изменён. "
-            "Проверьте processed_data/ и запустите команду снова."
-        ) from None
-    except OSError as exc:
-        raise UserError(
-            f"Не удалось записать датасет ({exc.strerror or exc}). Прежний dataset_foto/ не изменён. "
-            "Проверьте свободное место и права на запись."
-        ) from None
+    with locks.hold(layout, "dataset_foto", "папка dataset_foto/"):  # one build at a time
+        try:
+            with fsutil.atomic_path(target) as tmp:
+                tmp.mkdir()
+                for record in usable:
+                    split = split_of(record, plan)
+                    key = (record["part"], int(record["segment"]))
+                    folder = tmp / split
+                    folder.mkdir(exist_ok=True)
+                    shutil.copyfile(record["keyframe"], folder / names[key])
+                    rows_by_split[split].append(metadata_row(record, names[key]))
+                for split, rows in rows_by_split.items():
+                    if rows:
+                        rows.sort(key=lambda r: (r["part"], r["segment"]))
+                        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+                        (tmp / split / "metadata.jsonl").write_text(text, encoding="utf-8")
+                (tmp / layout.dataset_patterns.name).write_text(
+                    json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
+                _keep_extra_files(target, tmp)
+        except FileNotFoundError as exc:
+            raise UserError(
+                f"Файл «{exc.filename}» пропал во время сборки. Прежний dataset_foto/ не изменён. "
+                "Проверьте processed_data/ и запустите команду снова."
+            ) from None
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = str(target)
+            raise UserError(f"{os_error_message(exc)} Прежний dataset_foto/ не изменён.") from None
     summary = summarize(rows_by_split, plan)
     summary.skipped = skipped
     actual = summary.images[TEST] / max(1, sum(summary.images.values()))
@@ -384,20 +384,46 @@ class DatasetContents:
         return sum(len(r) for r in self.rows.values())
 
 
+REBUILD = "Соберите датасет заново: python create_image_dataset.py"
+
+
+def check_metadata_row(row: dict[str, Any], split_dir: Path) -> str | None:
+    """What is wrong with one metadata.jsonl row, or None.
+
+    Checked before anything is linked, copied or uploaded: a ``file_name`` such as
+    ``../../.env`` or an absolute path would otherwise send a file from outside the dataset
+    to the Hub, and a row without labels would train the models on nothing.
+    """
+    name = row.get("file_name")
+    if not isinstance(name, str) or not name.strip():
+        return "нет имени файла (file_name)"
+    if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 255:
+        return "имя файла повреждено"
+    if "/" in name or "\\" in name or name in {".", ".."} or Path(name).name != name:
+        return f"имя файла «{name[:80]}» указывает за пределы папки {split_dir.name}/"
+    file = split_dir / name
+    if file.is_symlink() or not file.is_file():
+        return f"изображения «{name}» нет в папке {split_dir.name}/"
+    labels = row.get("labels")
+    if not isinstance(labels, list) or not labels:
+        return f"у изображения «{name}» нет паттернов (labels)"
+    if not all(isinstance(label, str) and label.strip() and "\x00" not in label for label in labels):
+        return f"паттерны изображения «{name}» повреждены (ожидался список названий)"
+    return None
+
+
 def read_dataset(layout: Layout) -> DatasetContents:
-    """Read dataset_foto/; a missing or empty one names the step that makes it."""
+    """Read dataset_foto/, every row checked; a missing or empty one names the step that makes it."""
     rows: dict[str, list[dict[str, Any]]] = {}
     for split in SPLITS:
         path = layout.dataset_metadata(split)
         if not path.is_file():
             continue
         split_rows = []
-        for row in fsutil.read_jsonl(path, "Соберите датасет заново: python create_image_dataset.py"):
-            if not (layout.dataset_split(split) / row.get("file_name", "")).is_file():
-                raise UserError(
-                    f"В «{path}» упомянуто изображение «{row.get('file_name')}», которого нет. "
-                    "Соберите датасет заново: python create_image_dataset.py"
-                )
+        for number, row in enumerate(fsutil.read_jsonl(path, REBUILD), 1):
+            problem = check_metadata_row(row, layout.dataset_split(split))
+            if problem:
+                raise UserError(f"В «{layout.relative(path)}» (запись {number}) {problem}. {REBUILD}")
             split_rows.append(row)
         if split_rows:
             rows[split] = split_rows
@@ -410,8 +436,11 @@ def read_dataset(layout: Layout) -> DatasetContents:
     patterns: list[str] = []
     if layout.dataset_patterns.is_file():
         try:
-            patterns = [str(p) for p in json.loads(layout.dataset_patterns.read_text(encoding="utf-8"))]
-        except (json.JSONDecodeError, TypeError):
-            patterns = []
+            stored = json.loads(layout.dataset_patterns.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError, OSError):
+            stored = None
+        if not isinstance(stored, list) or not all(isinstance(p, str) and p.strip() for p in stored):
+            raise UserError(f"Файл «{layout.relative(layout.dataset_patterns)}» повреждён. {REBUILD}")
+        patterns = stored
     patterns = list(dict.fromkeys([*patterns, *sorted(set(present))]))
     return DatasetContents(rows=rows, patterns=patterns)

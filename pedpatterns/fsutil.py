@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .layout import TMP_PREFIX
+from .layout import TMP_PREFIX, fit_name, temp_owner
 
 
 def _file_in_the_way(path: Path) -> UserError | None:
@@ -81,22 +81,46 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def temp_prefix(name: str) -> str:
+    """The prefix of this process's temporaries for ``name``: marked, owned, and short enough."""
+    return f"{TMP_PREFIX}{os.getpid()}-{fit_name(name, 100)}."
+
+
+def temp_dir(parent: Path, name: str) -> Path:
+    """A new empty working folder of this process inside ``parent`` (removed by the caller)."""
+    ensure_dir(parent)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(name), dir=parent))
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """An OSError raised inside names ``path`` when it named nothing (a full disk on write does not)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
 
     Works for a file or a folder: the caller creates whatever it likes at the yielded
-    path. On an exception the temporary is removed and ``target`` stays as it was.
+    path. On any exception (Ctrl-C and a full disk included) the temporary is removed and
+    ``target`` stays as it was.
     """
     target = Path(target)
     ensure_dir(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target.name), dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
-        yield tmp
-        replace(tmp, target)
+        with naming(target):
+            yield tmp
+            replace(tmp, target)
     finally:
         remove(tmp)
 
@@ -112,7 +136,7 @@ def replace(src: Path, target: Path) -> None:
     if target.is_dir() and not target.is_symlink():
         if not src.is_dir():
             raise blocked_by_folder(target)
-        old = target.with_name(f"{TMP_PREFIX}{target.name}.old")
+        old = target.with_name(f"{temp_prefix(target.name)}old")
         remove(old)
         os.replace(target, old)
         os.replace(src, target)
@@ -150,12 +174,16 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def read_jsonl(path: Path, remedy: str) -> list[dict[str, Any]]:
     """Rows of a JSON Lines file we wrote; a damaged line is a user error that ends with ``remedy``."""
     rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"Файл «{path}» повреждён (не текст в UTF-8). {remedy}") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, nested too deep, a number too long
             row = None
         if not isinstance(row, dict):
             raise UserError(f"Файл «{path}» повреждён (строка {number}). {remedy}")
@@ -185,9 +213,35 @@ def read_env(path: Path) -> dict[str, str | None]:
     return dict(dotenv_values(stream=io.StringIO(read_user_text(path))))
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (on this machine)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def clean_leftovers(folder: Path) -> None:
-    """Remove temporaries that an interrupted run left in ``folder``."""
+    """Remove the temporaries that ended runs left in ``folder``; a live run's are its own business."""
     if folder.is_dir():
         for p in folder.iterdir():
             if p.name.startswith(TMP_PREFIX):
-                remove(p)
+                owner = temp_owner(p.name)
+                if owner is None or not process_alive(owner):
+                    remove(p)

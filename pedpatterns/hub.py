@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import fsutil
+from . import fsutil, tokens
 from .dataset import METADATA_COLUMNS, DatasetContents
 from .errors import UserError
 from .layout import SPLITS, TEST, TRAIN, Layout
@@ -68,7 +68,7 @@ def read_settings(layout: Layout, repo: str | None = None) -> HubSettings:
 
 def require_token(settings: HubSettings, layout: Layout) -> str:
     if settings.token:
-        return settings.token
+        return tokens.check_token(settings.token, "HF_TOKEN (в .env или в окружении)")
     where = (
         f"В файле «{layout.env_file}» нет HF_TOKEN."
         if layout.env_file.is_file()

@@ -4,7 +4,12 @@ Transfer learning suits the data a school has: a few hundred labelled keyframes 
 too few to train a network from scratch, but enough to fit a small head on features
 learned from ImageNet. The saved ``image_pattern_model.h5`` holds only built-in Keras
 layers and no training configuration, so plain ``keras.models.load_model`` reloads it
-anywhere; ``mlb.pkl`` holds the pattern names of its outputs, in order.
+anywhere. The pattern names of its outputs, in order, are kept as data: in
+``image_pattern_model.classes.json`` and inside the .h5. ``mlb.pkl`` (a pickled
+MultiLabelBinarizer) is still written because the documentation promises it, but it is
+unpickled only on the user's explicit ``--trust-mlb-pkl``: loading a pickle runs whatever
+code it names. For the same reason the .h5's architecture is checked against the layers
+this project builds before Keras reads it.
 
 TensorFlow is imported inside the functions that need it: it takes seconds to load, and
 ``--help`` or a wrong flag should answer at once.
@@ -13,6 +18,7 @@ TensorFlow is imported inside the functions that need it: it takes seconds to lo
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import pickle
@@ -28,9 +34,9 @@ from typing import Any
 import numpy as np
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from . import evaluation, fsutil, labels
+from . import evaluation, fsutil, labels, locks
 from .errors import UserError
-from .layout import TMP_PREFIX, Layout
+from .layout import Layout
 
 DEFAULT_IMAGE_SIZE = 224
 DEFAULT_ALPHA = 1.0
@@ -45,7 +51,19 @@ HEAD_LEARNING_RATE = 1e-3
 FINE_TUNE_LEARNING_RATE = 1e-5
 SCRATCH_BN_MOMENTUM = 0.9  # MobileNetV2's 0.999 needs thousands of steps to forget its initial statistics
 MAX_POSITIVE_WEIGHT = 20.0  # a pattern seen once must not drown all the others
-CLASSES_ATTR = "pedpatterns_classes"  # pattern names stored inside the .h5 as well, to catch a mismatched mlb.pkl
+CLASSES_ATTR = "pedpatterns_classes"  # pattern names stored inside the .h5 as well, to catch a mismatched file
+CLASSES_FORMAT = 1
+# Every class the architecture of a saved classifier may name: the layers build_model uses
+# (MobileNetV2's included) and the small objects inside their configs. Anything else (a Lambda,
+# a custom layer, a function) could run code while Keras rebuilds it, and is refused unread.
+MODEL_CONFIG_CLASSES = frozenset({
+    "Functional", "InputLayer", "Rescaling", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU",
+    "ZeroPadding2D", "Add", "GlobalAveragePooling2D", "Dropout", "Dense", "Activation",
+    "DTypePolicy", "GlorotUniform", "Zeros", "Ones", "__keras_tensor__", "__tuple__",
+})
+MODEL_ACTIVATIONS = frozenset({"linear", "relu", "relu6", "sigmoid"})
+RETRAIN = "Обучите модель заново: python auto_classifier.py --mode train"
+MODEL_LOCK, MODEL_FILES = "image-model", "набор файлов модели по изображениям"
 
 Log = Callable[[str], None]
 
@@ -253,26 +271,41 @@ def weighted_binary_crossentropy(pos_weight: np.ndarray) -> Callable[[Any, Any],
 # --- saving and loading ------------------------------------------------------------------
 
 
-def save_model(model: Any, classes: Sequence[str], path: Path) -> None:
-    """Write the .h5 beside its final place and rename it in, so a crash never leaves half a model.
+def classes_path(model_path: Path) -> Path:
+    """The JSON list of a model's pattern names, beside the model (layout.image_classes for the project's)."""
+    return model_path.with_name(f"{model_path.stem}.classes.json")
+
+
+def save_model(model: Any, classes: Sequence[str], path: Path, *, mlb_sha256: str | None = None) -> None:
+    """Write the .h5 (pattern names inside it) and its classes JSON, each renamed into place whole.
 
     Keras picks the format by the file's extension, so the temporary name ends in .h5 too.
+    ``mlb_sha256`` records which mlb.pkl belongs to this model, so a swapped one is noticed
+    without unpickling it.
     """
     import h5py
 
     fsutil.ensure_dir(path.parent)
-    tmp = path.with_name(f"{TMP_PREFIX}{path.stem}.{uuid.uuid4().hex[:8]}.h5")
+    tmp = path.with_name(f"{fsutil.temp_prefix(path.stem)}{uuid.uuid4().hex[:8]}.h5")
     try:
-        model.save(tmp, include_optimizer=False)
-        with h5py.File(tmp, "a") as h5:
-            h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
+        with fsutil.naming(path):  # h5py's full-disk OSError names no file
+            model.save(tmp, include_optimizer=False)
+            with h5py.File(tmp, "a") as h5:
+                h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
         fsutil.replace(tmp, path)
     finally:
         fsutil.remove(tmp)
+    record: dict[str, Any] = {"format": CLASSES_FORMAT, "model": path.name, "classes": list(classes)}
+    if mlb_sha256:
+        record["mlb_sha256"] = mlb_sha256
+    fsutil.write_json(classes_path(path), record)
 
 
-def save_binarizer(mlb: MultiLabelBinarizer, path: Path) -> None:
-    fsutil.write_bytes(path, pickle.dumps(mlb))
+def save_binarizer(mlb: MultiLabelBinarizer, path: Path) -> str:
+    """Write mlb.pkl (the documented file) on its own; return its SHA-256."""
+    data = pickle.dumps(mlb)
+    fsutil.write_bytes(path, data)
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass
@@ -285,49 +318,188 @@ class Classifier:
     version: str
 
 
+def _names(value: Any) -> list[str] | None:
+    """A list of distinct, non-empty pattern names, or None for anything else."""
+    if not isinstance(value, list) or not value:
+        return None
+    if not all(isinstance(v, str) and v.strip() and "\x00" not in v and len(v) < 1000 for v in value):
+        return None
+    return list(value) if len(set(value)) == len(value) else None
+
+
 def _read_classes_attr(path: Path) -> list[str] | None:
+    """The names stored inside the .h5 (None when an older version saved it); ValueError when damaged."""
     import h5py
 
     with h5py.File(path, "r") as h5:
         value = h5.attrs.get(CLASSES_ATTR)
     if value is None:
         return None
-    return list(json.loads(value.decode("utf-8") if isinstance(value, bytes) else value))
+    names = _names(json.loads(value.decode("utf-8") if isinstance(value, bytes) else value))
+    if names is None:
+        raise ValueError("damaged classes attribute")
+    return names
 
 
-def load_classifier(layout: Layout, *, threads: int = 0) -> Classifier:
-    """The trained model and mlb.pkl, checked to belong together; a Russian message for each problem."""
-    retrain = "Обучите модель заново: python auto_classifier.py --mode train"
+def read_classes_file(path: Path) -> tuple[list[str], str | None] | None:
+    """(pattern names, SHA-256 of the mlb.pkl saved with them) from the classes JSON; None when absent."""
+    if not path.is_file():
+        return None
+    damaged = UserError(f"Файл «{path.name}» со списком паттернов модели повреждён. {RETRAIN}")
+    try:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError, OSError):
+        raise damaged from None
+    digest = None
+    if isinstance(record, dict):
+        digest = record.get("mlb_sha256")
+        record = record.get("classes")
+    names = _names(record)
+    if names is None or not (digest is None or isinstance(digest, str)):
+        raise damaged
+    return names, digest
+
+
+def _unsafe_config_parts(node: Any, found: set[str]) -> set[str]:
+    """Whatever in a Keras model config is not one of the built-in objects this project saves."""
+    if isinstance(node, dict):
+        if "class_name" in node:
+            name = node["class_name"]
+            module = node.get("module")
+            registered = node.get("registered_name")
+            if not isinstance(name, str) or name not in MODEL_CONFIG_CLASSES:
+                found.add(str(name)[:60])
+            elif module is not None and not (isinstance(module, str) and (module == "keras" or
+                                                                          module.startswith("keras."))):
+                found.add(f"{name} из {str(module)[:60]}")
+            elif registered is not None and registered != name:
+                found.add(f"{name} ({str(registered)[:60]})")
+        activation = node.get("activation")
+        if activation is not None and activation not in MODEL_ACTIVATIONS:
+            found.add(f"activation={str(activation)[:60]}")
+        for value in node.values():
+            _unsafe_config_parts(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _unsafe_config_parts(value, found)
+    return found
+
+
+def check_model_file(path: Path) -> None:
+    """Refuse an .h5 that is damaged or whose architecture names anything this project does not build.
+
+    Read with h5py and json only, before Keras sees the file: Keras' own safe mode refuses
+    a Python lambda, but a check against the short list of expected layers also refuses a
+    custom or registered object, whatever future Keras versions would do with it.
+    """
+    import h5py
+
+    damaged = f"Файл модели «{path.name}» повреждён и не читается. {RETRAIN}"
+    try:
+        with h5py.File(path, "r") as h5:
+            raw = h5.attrs.get("model_config")
+        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except Exception:  # not HDF5, truncated, no architecture, not JSON
+        raise UserError(damaged) from None
+    if not isinstance(config, dict):
+        raise UserError(damaged)
+    unsafe = sorted(_unsafe_config_parts(config, set()))
+    if unsafe:
+        shown = ", ".join(unsafe[:5]) + (f" и ещё {len(unsafe) - 5}" if len(unsafe) > 5 else "")
+        raise UserError(
+            f"Модель «{path.name}» содержит неизвестные слои или функции ({shown}): при загрузке такой файл мог бы "
+            f"выполнить чужой код, поэтому он не загружается. {RETRAIN}"
+        )
+
+
+def _unpickle_mlb(layout: Layout) -> list[str]:
+    """mlb.pkl's class names: only on --trust-mlb-pkl, because unpickling runs the code a pickle names."""
+    try:
+        mlb = pickle.loads(layout.mlb.read_bytes())
+        names = _names([str(c) for c in mlb.classes_])
+    except Exception:
+        names = None
+    if names is None:
+        raise UserError(f"Файл «{layout.mlb.name}» повреждён или не от этой программы. {RETRAIN}")
+    return names
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_classifier(layout: Layout, *, threads: int = 0, trust_mlb_pkl: bool = False) -> Classifier:
+    """The trained model and its pattern names, read while no training run is saving them."""
+    with locks.hold(layout, MODEL_LOCK, MODEL_FILES):
+        return _load_classifier(layout, threads=threads, trust_mlb_pkl=trust_mlb_pkl)
+
+
+def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Classifier:
+    """The model and its names, checked to belong together; a Russian message for each problem.
+
+    The names come from the classes JSON (never from mlb.pkl, a pickle, unless
+    ``trust_mlb_pkl``); mlb.pkl must still be the one saved with the model, which its
+    SHA-256 in the JSON tells without unpickling it.
+    """
+    model_name, mlb_name, classes_name = layout.image_model.name, layout.mlb.name, layout.image_classes.name
     if not layout.image_model.is_file():
         raise UserError(
-            f"Модели ещё нет: файл «{layout.image_model.name}» не найден в папке проекта.\n"
+            f"Модели ещё нет: файл «{model_name}» не найден в папке проекта.\n"
             "Сначала обучите её на разметке экспертов: python auto_classifier.py --mode train"
         )
     if not layout.mlb.is_file():
         raise UserError(
-            f"Нет файла «{layout.mlb.name}» со списком паттернов модели (он сохраняется вместе с моделью). {retrain}"
+            f"Нет файла «{mlb_name}» из набора файлов модели (он сохраняется вместе с моделью). {RETRAIN}"
         )
-    try:
-        mlb = pickle.loads(layout.mlb.read_bytes())
-        classes = [str(c) for c in mlb.classes_]
-    except Exception:
-        raise UserError(f"Файл «{layout.mlb.name}» повреждён или не от этой программы. {retrain}") from None
+    record = read_classes_file(layout.image_classes)
+    if record is None and not trust_mlb_pkl:
+        raise UserError(
+            f"Нет файла «{classes_name}» со списком паттернов модели: похоже, модель обучена прежней версией, "
+            f"которая хранила список только в «{mlb_name}». Это файл pickle, а при чтении pickle может выполниться "
+            f"чужой код, поэтому без вашего разрешения он не читается. {RETRAIN} — "
+            f"или, если «{mlb_name}» ваш собственный и вы ему доверяете, добавьте параметр --trust-mlb-pkl."
+        )
+    if record is not None:
+        classes, mlb_digest = record
+        source = classes_name
+        if not trust_mlb_pkl and mlb_digest and _file_digest(layout.mlb) != mlb_digest:
+            raise UserError(
+                f"Модель «{model_name}» и «{mlb_name}» не подходят друг к другу: «{mlb_name}» изменён после обучения "
+                "или взят от другого обучения (в нём может быть другое число паттернов или паттерны с другими "
+                f"названиями). {RETRAIN}"
+            )
+    if trust_mlb_pkl:
+        pickled = _unpickle_mlb(layout)
+        if record is None:
+            classes, source = pickled, mlb_name
+        elif pickled != classes:
+            raise UserError(
+                f"Модель «{model_name}» и «{mlb_name}» не подходят друг к другу: в «{classes_name}» "
+                f"{len(classes)} паттерн(ов), а в {mlb_name} их {len(pickled)}"
+                f"{' с другими названиями' if len(pickled) == len(classes) else ''}. "
+                f"Похоже, один из файлов от другого обучения. {RETRAIN}"
+            )
+    check_model_file(layout.image_model)
     keras = keras_runtime(threads)
     try:
         stored = _read_classes_attr(layout.image_model)
-        model = keras.models.load_model(layout.image_model, compile=False)
+        model = keras.models.load_model(layout.image_model, compile=False, safe_mode=True)
         n_outputs = int(model.output_shape[-1])
         image_size = int(model.input_shape[1])
     except Exception as exc:
         raise UserError(
-            f"Файл модели «{layout.image_model.name}» повреждён и не читается ({type(exc).__name__}). {retrain}"
+            f"Файл модели «{model_name}» повреждён и не читается ({type(exc).__name__}). {RETRAIN}"
         ) from None
     if n_outputs != len(classes) or (stored is not None and stored != classes):
         raise UserError(
-            f"Модель «{layout.image_model.name}» и «{layout.mlb.name}» не подходят друг к другу: модель различает "
-            f"{n_outputs} паттерн(ов), а в {layout.mlb.name} их {len(classes)}"
+            f"Модель «{model_name}» и «{source}» не подходят друг к другу: модель различает "
+            f"{n_outputs} паттерн(ов), а в {source} их {len(classes)}"
             f"{'' if stored is None or n_outputs != len(classes) else ' с другими названиями'}. "
-            f"Похоже, один из файлов от другого обучения. {retrain}"
+            f"Похоже, один из файлов от другого обучения. {RETRAIN}"
         )
     version = f"{layout.image_model.stem}@{_digest(layout.image_model)}"
     return Classifier(model=model, classes=classes, image_size=image_size, version=version)
@@ -335,13 +507,7 @@ def load_classifier(layout: Layout, *, threads: int = 0) -> Classifier:
 
 def _digest(path: Path) -> str:
     """A short fingerprint of the model file: the model_version Label Studio shows beside predictions."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:10]
+    return _file_digest(path)[:10]
 
 
 def predict_proba(classifier: Classifier, images: np.ndarray, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
@@ -445,14 +611,16 @@ def _fit(keras: Any, trainer: Any, x: np.ndarray, y: np.ndarray, val: tuple | No
 
 
 def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResult:
-    """Train on the experts' labels, evaluate on held-out parts, save model, mlb.pkl and metrics."""
-    for output in (layout.image_model, layout.mlb, layout.image_metrics):  # before minutes of training
-        fsutil.check_file_target(output)
+    """Train on the experts' labels, evaluate on held-out parts, save model, classes, mlb.pkl and metrics."""
+    for output in (layout.image_model, layout.mlb, layout.image_classes, layout.image_metrics):
+        fsutil.check_file_target(output)  # before minutes of training
     labeled = labels.load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
     for problem in labeled.problems[:5]:
         log(f"Пропущено: {problem}")
     if len(labeled.problems) > 5:
         log(f"… и ещё {len(labeled.problems) - 5} пропущенных строк.")
+    if labeled.duplicates:
+        log(labels.duplicates_note(labeled.duplicates))
     frame = labeled.frame
     mlb = MultiLabelBinarizer(classes=labeled.patterns)
     y = mlb.fit_transform(frame["labels"]).astype("float32")
@@ -529,9 +697,13 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
         "warnings": warnings,
         "metrics": metrics,
     }
-    save_model(model, mlb.classes_.tolist(), layout.image_model)
-    save_binarizer(mlb, layout.mlb)
-    fsutil.write_json(layout.image_metrics, report)
+    with locks.hold(layout, MODEL_LOCK, MODEL_FILES):  # a parallel load never sees half of the set
+        # The big file first: a full disk stops the save before any file of the old set is replaced.
+        mlb_data = pickle.dumps(mlb)
+        save_model(model, mlb.classes_.tolist(), layout.image_model,
+                   mlb_sha256=hashlib.sha256(mlb_data).hexdigest())
+        fsutil.write_bytes(layout.mlb, mlb_data)
+        fsutil.write_json(layout.image_metrics, report)
     return TrainResult(report=report, table=table, warnings=warnings)
 
 

@@ -76,6 +76,15 @@ class LabeledSet:
     frame: pd.DataFrame
     patterns: list[str]
     problems: list[str] = field(default_factory=list)
+    duplicates: int = 0  # annotations counted once: exported twice, or one expert twice on one task
+
+
+def duplicates_note(count: int) -> str:
+    """The warning every stage prints when the export held the same annotation more than once."""
+    return (
+        f"Одинаковых аннотаций пропущено: {count} (одна и та же аннотация встречается в экспорте дважды "
+        "или один эксперт разметил задачу дважды — засчитана одна, последняя)."
+    )
 
 
 def add_label_arguments(parser: Any) -> None:
@@ -92,23 +101,94 @@ def add_label_arguments(parser: Any) -> None:
 
 # --- parsing the exports -----------------------------------------------------------------
 
+# The longest value a cell may hold: csv's own default limit. No URL, id or pattern name comes
+# near it; a longer one is a damaged file, not a label.
+MAX_FIELD = 131072
+REEXPORT = (
+    "Экспортируйте разметку из Label Studio заново (Export → CSV, JSON или JSON-MIN) "
+    "и сохраните её на место этого файла."
+)
+
+
+class BadExport(ValueError):
+    """What is wrong with one row or item of an export; the reader names the file and the row."""
+
+
+def damaged_export(path: Path, where: str, what: str) -> UserError:
+    """The message for an export that is not what Label Studio writes, naming the place and what to do."""
+    return UserError(f"Файл разметки «{path}» повреждён или записан не Label Studio ({where}: {what}). {REEXPORT}")
+
+
+def _kind(value: Any) -> str:
+    """The Russian name of a JSON value's type, for messages."""
+    if value is None:
+        return "пустое значение (null)"
+    if isinstance(value, bool):
+        return "логическое значение"
+    if isinstance(value, int | float):
+        return "число"
+    if isinstance(value, str):
+        return "текст"
+    if isinstance(value, list | tuple):
+        return "список"
+    if isinstance(value, dict):
+        return "объект (словарь)"
+    return type(value).__name__
+
+
+def _check_text(text: str, what: str) -> str:
+    if "\x00" in text:
+        raise BadExport(f"{what}: нулевой байт внутри текста")
+    if len(text) > MAX_FIELD:
+        raise BadExport(f"{what}: значение длиннее {MAX_FIELD} символов ({len(text)})")
+    return text
+
+
+def _text(value: Any, what: str) -> str:
+    """A text field: missing is empty, anything but text is a damaged export."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadExport(f"{what}: ожидался текст, а записано {_kind(value)}")
+    return _check_text(value, what).strip()
+
 
 def parse_choices(value: Any) -> tuple[str, ...]:
-    """The choices of one cell: a plain string, ``{"choices": [...]}``, a list, or empty."""
+    """The choices of one cell: a plain string, ``{"choices": [...]}``, a list of strings, or empty.
+
+    Anything else (a number, a list of lists, a dict without ``choices``, JSON that does not
+    parse) is :class:`BadExport`: guessing would turn a damaged cell into a pattern.
+    """
+    what = "выбор паттернов"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ()
     if isinstance(value, dict):
-        value = value.get("choices", [])
+        if "choices" not in value:
+            raise BadExport(f"{what}: объект без поля choices")
+        value = value["choices"]
+        if value is None:
+            return ()
     if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    text = str(value).strip()
+        out = []
+        for item in value:
+            if not isinstance(item, str):
+                raise BadExport(f"{what}: в списке ожидался текст, а записано {_kind(item)}")
+            if _check_text(item, what).strip():
+                out.append(item.strip())
+        return tuple(out)
+    if not isinstance(value, str):
+        raise BadExport(f"{what}: ожидался текст или список, а записано {_kind(value)}")
+    text = _check_text(value, what).strip()
     if not text:
         return ()
     if text.startswith(("{", "[")):
         try:
-            return parse_choices(json.loads(text))
-        except json.JSONDecodeError:
-            pass
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise BadExport(f"{what}: JSON в ячейке не читается") from None
+        if not isinstance(parsed, dict | list):
+            raise BadExport(f"{what}: ожидался список, а записано {_kind(parsed)}")
+        return parse_choices(parsed)
     return (text,)
 
 
@@ -125,13 +205,39 @@ def _pick_column(columns: Sequence[str], name: str) -> str | None:
     return None
 
 
+def _read_text(path: Path) -> str:
+    """The export's text; a NUL anywhere means it is not a text export (binary, or damaged)."""
+    try:
+        text = fsutil.read_user_text(path)
+    except OSError as exc:
+        raise UserError(f"Не удалось прочитать файл разметки «{path}»: {exc.strerror or exc}. {REEXPORT}") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise damaged_export(path, f"строка {line}", "нулевой байт: это не текстовый файл")
+    return text
+
+
+def _shown_columns(columns: Sequence[str]) -> str:
+    """Column names for a message: a damaged header must not flood the terminal."""
+    names = [c if len(c) <= 40 else c[:40] + "…" for c in (str(c).replace("\n", " ") for c in columns[:12])]
+    more = f" и ещё {len(columns) - 12}" if len(columns) > 12 else ""
+    return ", ".join(names) + more or "нет"
+
+
 def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
-    text = fsutil.read_user_text(path)
+    text = _read_text(path)
     if not text.strip():
         raise UserError(f"Файл разметки «{path}» пуст. Экспортируйте разметку из Label Studio ещё раз (формат CSV).")
     reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
-    columns = reader.fieldnames or []
-    rows = list(reader)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    try:
+        columns = list(reader.fieldnames or [])
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        reason = f"значение длиннее {MAX_FIELD} символов" if "field limit" in str(exc) else f"ошибка CSV: {exc}"
+        # DictReader.line_num is updated only after a row is read whole; its reader knows the failing line.
+        raise damaged_export(path, f"строка {reader.reader.line_num}", reason) from None
     image_col = _pick_column(columns, IMAGE_TAG)
     choices_col = choices_tag if choices_tag in columns else None
     if not rows and "annotation_id" in columns:
@@ -139,74 +245,110 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
     if image_col is None or choices_col is None:
         missing = [n for n, c in ((IMAGE_TAG, image_col), (choices_tag, choices_col)) if c is None]
         raise UserError(
-            f"В «{path}» нет колонок {', '.join(missing)}. Найдены колонки: {', '.join(columns) or 'нет'}. "
+            f"В «{path}» нет колонок {', '.join(missing)}. Найдены колонки: {_shown_columns(columns)}. "
             "Нужен экспорт Label Studio в формате CSV из проекта, созданного pedpatterns "
             f"(колонка с выбором паттернов называется «{choices_tag}»)."
         )
-    return [
-        Annotation(
-            image_url=(row.get(image_col) or "").strip(),
-            choices=parse_choices(row.get(choices_col)),
-            annotator=_id_text(row.get("annotator")),
-            annotation_id=_id_text(row.get("annotation_id")),
-            row=number,
-        )
-        for number, row in enumerate(rows, 2)
-        if any((v or "").strip() for v in row.values() if isinstance(v, str))  # Excel's trailing empty rows
-    ]
+    out = []
+    for number, row in rows:
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue  # Excel's trailing empty rows
+        try:
+            out.append(Annotation(
+                image_url=_text(row.get(image_col), "ссылка на кадр"),
+                choices=parse_choices(row.get(choices_col)),
+                annotator=_id_text(row.get("annotator"), "эксперт (annotator)"),
+                annotation_id=_id_text(row.get("annotation_id"), "номер аннотации (annotation_id)"),
+                row=number,
+            ))
+        except BadExport as exc:
+            raise damaged_export(path, f"строка {number}", str(exc)) from None
+    return out
 
 
-def _id_text(value: Any) -> str:
+def _id_text(value: Any, what: str = "номер") -> str:
     """An id as text; Excel turns ``7`` into ``7.0`` or ``7,0``, which is still annotation 7."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadExport(f"{what}: ожидался номер или текст, а записано {_kind(value)}")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = _check_text(str(value), what).strip()
     head, sep, tail = text.replace(",", ".").partition(".")
     return head if sep and head.isdigit() and tail.strip("0") == "" else text
 
 
-def _json_annotations(items: list[Any], choices_tag: str) -> list[Annotation]:
+def _json_task(item: dict[str, Any], number: int, choices_tag: str) -> list[Annotation]:
+    """The annotations of one task of the full JSON export, every field checked."""
+    data = item.get("data") or {}
+    if not isinstance(data, dict):
+        raise BadExport(f"поле data: ожидался объект, а записано {_kind(data)}")
+    url = _text(data.get(IMAGE_TAG) or data.get(f"_data_{IMAGE_TAG}"), "ссылка на кадр (data.image)")
+    annotations = item.get("annotations") or []
+    if not isinstance(annotations, list):
+        raise BadExport(f"поле annotations: ожидался список, а записано {_kind(annotations)}")
+    out = []
+    for ann in annotations:
+        if not isinstance(ann, dict):
+            raise BadExport(f"аннотация: ожидался объект, а записано {_kind(ann)}")
+        results = ann.get("result") or []
+        if not isinstance(results, list):
+            raise BadExport(f"поле result: ожидался список, а записано {_kind(results)}")
+        choices: list[str] = []
+        for result in results:
+            if not isinstance(result, dict):
+                raise BadExport(f"элемент result: ожидался объект, а записано {_kind(result)}")
+            if result.get("from_name") == choices_tag:
+                value = result.get("value")
+                if not isinstance(value, dict):
+                    raise BadExport(f"поле value: ожидался объект, а записано {_kind(value)}")
+                choices.extend(parse_choices(value))
+        completed_by = ann.get("completed_by")
+        if isinstance(completed_by, dict):
+            completed_by = completed_by.get("email") or completed_by.get("id")
+        cancelled = ann.get("was_cancelled")
+        if cancelled is not None and not isinstance(cancelled, bool | int):
+            raise BadExport(f"поле was_cancelled: ожидалось true или false, а записано {_kind(cancelled)}")
+        out.append(Annotation(
+            image_url=url,
+            choices=tuple(choices),
+            annotator=_id_text(completed_by, "эксперт (completed_by)"),
+            annotation_id=_id_text(ann.get("id"), "номер аннотации (id)"),
+            cancelled=bool(cancelled),
+            row=number,
+        ))
+    return out
+
+
+def _json_annotations(path: Path, items: list[Any], choices_tag: str) -> list[Annotation]:
     out: list[Annotation] = []
     for number, item in enumerate(items, 1):
-        if not isinstance(item, dict):
-            continue
-        if "annotations" in item or "data" in item:  # full JSON export: a task with its annotations
-            data = item.get("data", {})
-            url = str(data.get(IMAGE_TAG) or data.get(f"_data_{IMAGE_TAG}") or "")
-            for ann in item.get("annotations") or []:
-                choices: list[str] = []
-                for result in ann.get("result") or []:
-                    if result.get("from_name") == choices_tag:
-                        choices.extend(parse_choices(result.get("value", {})))
-                completed_by = ann.get("completed_by")
-                if isinstance(completed_by, dict):
-                    completed_by = completed_by.get("email") or completed_by.get("id")
-                out.append(
-                    Annotation(
-                        image_url=url,
-                        choices=tuple(choices),
-                        annotator=_id_text(completed_by),
-                        annotation_id=_id_text(ann.get("id")),
-                        cancelled=bool(ann.get("was_cancelled")),
-                        row=number,
-                    )
-                )
-        else:  # JSON-MIN: a flat row per annotation
-            url = str(item.get(f"_data_{IMAGE_TAG}") or item.get(IMAGE_TAG) or "")
-            out.append(
-                Annotation(
-                    image_url=url,
+        try:
+            if not isinstance(item, dict):
+                raise BadExport(f"ожидался объект (задача или аннотация), а записано {_kind(item)}")
+            if "annotations" in item or "data" in item:  # full JSON export: a task with its annotations
+                out.extend(_json_task(item, number, choices_tag))
+            else:  # JSON-MIN: a flat row per annotation
+                out.append(Annotation(
+                    image_url=_text(item.get(f"_data_{IMAGE_TAG}") or item.get(IMAGE_TAG), "ссылка на кадр"),
                     choices=parse_choices(item.get(choices_tag)),
-                    annotator=_id_text(item.get("annotator")),
-                    annotation_id=_id_text(item.get("annotation_id")),
+                    annotator=_id_text(item.get("annotator"), "эксперт (annotator)"),
+                    annotation_id=_id_text(item.get("annotation_id"), "номер аннотации (annotation_id)"),
                     row=number,
-                )
-            )
+                ))
+        except BadExport as exc:
+            raise damaged_export(path, f"элемент {number} списка", str(exc)) from None
     return out
 
 
 def read_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
-    """Every annotation in a Label Studio export (CSV, JSON or JSON-MIN)."""
+    """Every annotation in a Label Studio export (CSV, JSON or JSON-MIN), every field checked.
+
+    A file that is not what Label Studio writes (binary, NUL bytes, huge or nested values,
+    wrong types) is a :class:`UserError` naming the file and the row: a guess could turn a
+    damaged cell into a label, or drop an expert's answer without a word.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(
@@ -214,13 +356,19 @@ def read_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
             "и сохраните её как labeled.csv в папке проекта."
         )
     if path.suffix.lower() == ".json":
+        text = _read_text(path)
         try:
-            items = json.loads(fsutil.read_user_text(path) or "[]")
+            items = json.loads(text or "[]")
         except json.JSONDecodeError as exc:
-            raise UserError(f"«{path}» — не корректный JSON ({exc.msg}, строка {exc.lineno}).") from None
+            raise UserError(f"«{path}» — не корректный JSON ({exc.msg}, строка {exc.lineno}). {REEXPORT}") from None
+        except (ValueError, RecursionError):
+            raise damaged_export(path, "весь файл", "слишком глубокая вложенность или слишком длинное число") from None
         if not isinstance(items, list):
-            raise UserError(f"В «{path}» ожидался список задач или аннотаций — экспорт Label Studio JSON или JSON-MIN.")
-        return _json_annotations(items, choices_tag)
+            raise UserError(
+                f"В «{path}» ожидался список задач или аннотаций — экспорт Label Studio JSON или JSON-MIN, "
+                f"а записан {_kind(items)}. {REEXPORT}"
+            )
+        return _json_annotations(path, items, choices_tag)
     return read_csv_export(path, choices_tag)
 
 
@@ -321,6 +469,9 @@ def load_labeled_segments(
             outside += 1
             problems.append(f"строка {ann.row}: {exc.message}")
             continue
+        except (OSError, ValueError):  # a name the file system cannot hold
+            problems.append(f"строка {ann.row}: ссылка на кадр не читается как путь к файлу")
+            continue
         owner = layout.keyframe_owner(file)
         if owner is None:
             problems.append(f"строка {ann.row}: файл не похож на ключевой кадр из processed_data/: {file.name}")
@@ -331,18 +482,19 @@ def load_labeled_segments(
         keyframes[owner] = file
         by_task.setdefault(owner, []).append(ann)
 
-    segment_tables: dict[str, pd.DataFrame] = {}
+    segment_tables: dict[str, pd.DataFrame | None] = {}
     rows: list[dict[str, Any]] = []
+    duplicates = 0
     for (part, segment), anns in sorted(by_task.items()):
-        valid = anns
+        valid, repeated = distinct_annotations(anns)
+        duplicates += repeated
         if not valid:
             continue
         labels, agreement = merge_annotations([a.choices for a in valid], min_share)
         if not labels:
             continue
         if part not in segment_tables:
-            csv_path = layout.segments_csv(part)
-            segment_tables[part] = pd.read_csv(csv_path).set_index("segment") if csv_path.is_file() else None
+            segment_tables[part] = read_segments_table(layout, part)
         table = segment_tables[part]
         if table is None or segment not in table.index:
             problems.append(f"часть «{part}», сегмент {segment}: нет в processed_data/{part}/segments.csv")
@@ -368,4 +520,62 @@ def load_labeled_segments(
         )
     frame = pd.DataFrame(rows)
     patterns = _order((p for labels in frame["labels"] for p in labels), known_patterns)
-    return LabeledSet(frame=frame, patterns=patterns, problems=problems)
+    return LabeledSet(frame=frame, patterns=patterns, problems=problems, duplicates=duplicates)
+
+
+def distinct_annotations(anns: Sequence[Annotation]) -> tuple[list[Annotation], int]:
+    """One vote per annotation and per expert on a task, and how many repeats were dropped.
+
+    The same annotation exported twice (two exports pasted together), or an expert who
+    submitted one task twice, would otherwise count as two experts agreeing. Of one
+    expert's answers the latest counts: the highest annotation id, else the last in the file.
+    """
+    seen: set[str] = set()
+    unique: list[Annotation] = []
+    for ann in anns:
+        if ann.annotation_id and ann.annotation_id in seen:
+            continue
+        seen.add(ann.annotation_id)
+        unique.append(ann)
+    latest: dict[str, Annotation] = {}
+    anonymous: list[Annotation] = []
+    for ann in unique:
+        if not ann.annotator:
+            anonymous.append(ann)
+            continue
+        previous = latest.get(ann.annotator)
+        if previous is None or not _older(ann, previous):
+            latest[ann.annotator] = ann
+    kept = [*anonymous, *latest.values()]
+    return kept, len(anns) - len(kept)
+
+
+def _older(ann: Annotation, other: Annotation) -> bool:
+    """``ann`` was submitted before ``other`` (by annotation id where both are numbers)."""
+    a, b = ann.annotation_id, other.annotation_id
+    return a.isdigit() and b.isdigit() and int(a) < int(b)
+
+
+def read_segments_table(layout: Layout, part: str) -> pd.DataFrame | None:
+    """processed_data/<part>/segments.csv indexed by segment; None when the part has none.
+
+    A damaged table (not CSV, no ``segment`` column, repeated or non-numeric segments) is a
+    user error: joining labels with the wrong rows would teach the models nonsense.
+    """
+    path = layout.segments_csv(part)
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path)
+        if "segment" not in table.columns:
+            raise ValueError("no segment column")
+        table["segment"] = pd.to_numeric(table["segment"], errors="raise")
+        if not (table["segment"] % 1 == 0).all() or not table["segment"].is_unique:
+            raise ValueError("bad segment numbers")
+        table["segment"] = table["segment"].astype(int)
+        return table.set_index("segment")
+    except (ValueError, TypeError, UnicodeDecodeError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise UserError(
+            f"Файл «{layout.relative(path)}» повреждён: это не таблица сегментов, которую пишет prepare_data.py. "
+            f"Обработайте часть «{part}» заново (python prepare_data.py) и запустите команду снова."
+        ) from None

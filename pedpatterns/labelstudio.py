@@ -122,23 +122,39 @@ def read_tasks(path: Path) -> list[dict[str, Any]]:
         tasks = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(
-            f"Файл «{path}» повреждён ({exc}). Удалите его и обработайте части заново: "
+            f"Файл «{path}» повреждён ({exc}). Переименуйте его и обработайте части заново: "
             "python prepare_data.py --all"
         ) from None
     if not isinstance(tasks, list):
-        raise UserError(f"В «{path}» ожидался список задач Label Studio. Удалите файл и обработайте части заново.")
+        raise UserError(f"В «{path}» ожидался список задач Label Studio. Переименуйте файл и обработайте части заново.")
     return tasks
 
 
 def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) -> int:
     """Replace ``part``'s tasks in tasks.json, keep every other part's; return the total count.
 
-    Tasks stay ordered by part and segment, so the file reads in lesson order.
+    Read, change and write happen under the tasks.json lock, so two runs finishing parts at
+    the same time keep each other's tasks. Tasks stay ordered by part and segment, so the
+    file reads in lesson order.
     """
-    kept = [t for t in read_tasks(layout.tasks_json) if t.get("data", {}).get("part") != part]
-    merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), int(t["data"].get("segment", 0))))
-    fsutil.write_json(layout.tasks_json, merged)
+    from . import locks
+
+    with locks.hold(layout, layout.tasks_json.name, f"файл {layout.tasks_json.name}"):
+        current = read_tasks(layout.tasks_json)
+        if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in current):
+            raise UserError(f"В «{layout.tasks_json}» есть записи, не похожие на задачи Label Studio. "
+                            "Переименуйте файл и обработайте части заново: python prepare_data.py --all")
+        kept = [t for t in current if t["data"].get("part") != part]
+        merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), _segment_key(t)))
+        fsutil.write_json(layout.tasks_json, merged)
     return len(merged)
+
+
+def _segment_key(task: dict[str, Any]) -> int:
+    try:
+        return int(task["data"].get("segment", 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 # --- the command: python -m pedpatterns.labelstudio setup|export ---------------------------

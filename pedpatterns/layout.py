@@ -9,6 +9,7 @@ temporary folder.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -53,8 +54,21 @@ METADATA_JSONL = "metadata.jsonl"
 PREDICTED_TASKS_JSON = "tasks_with_predictions.json"
 
 # Names of temporary siblings: a folder or file being built is never mistaken for a
-# finished one, and an interrupted run's leftovers are recognisable and removable.
+# finished one, and an interrupted run's leftovers are recognisable and removable. The
+# prefix is followed by the owning process id (".tmp-4711-tasks.json.x1y2"), so a run
+# removes only the leftovers of runs that are no longer alive, never a live run's work.
 TMP_PREFIX = ".tmp-"
+REPLACED_PREFIX = "_replaced_"  # processed_data/ folders of labelled parts a re-cut set aside
+_TMP_OWNER_RE = re.compile(rf"^{re.escape(TMP_PREFIX)}(?P<pid>\d+)-")
+
+# Locks of the files that several runs may update at once live here (see pedpatterns.locks).
+LOCKS = ".locks"
+
+# Every name the project derives must fit the common file-system limit of 255 bytes,
+# temporaries included: a film's stem keeps at most this many bytes, the rest of the budget
+# goes to "_part001", ".parts.json" and the temporary prefix and suffix.
+MAX_NAME_BYTES = 255
+MAX_STEM_BYTES = 200
 
 
 def segment_keyframe_name(index: int) -> str:
@@ -92,17 +106,38 @@ def split_part_stem(stem: str) -> tuple[str, int] | None:
     return match["film"], int(match["number"])
 
 
+def temp_owner(name: str) -> int | None:
+    """The process id in a temporary's name; ``None`` for a name without one."""
+    match = _TMP_OWNER_RE.match(name)
+    return int(match["pid"]) if match else None
+
+
+def fit_name(name: str, limit: int = MAX_STEM_BYTES) -> str:
+    """``name`` within ``limit`` bytes of UTF-8; a longer one is cut and given a stable hash suffix.
+
+    The suffix keeps two long names that share their beginning apart, and the same name
+    always gets the same short form, so a second run finds the first run's files.
+    """
+    data = name.encode("utf-8")
+    if len(data) <= limit:
+        return name
+    digest = hashlib.sha1(data).hexdigest()[:8]
+    head = data[: limit - len(digest) - 1].decode("utf-8", "ignore").rstrip(" .")
+    return f"{head}-{digest}"
+
+
 def safe_stem(name: str) -> str:
     """A film's stem made safe for every file system and URL, keeping Cyrillic letters.
 
     Spaces, Cyrillic and most punctuation are kept (they are the user's own names and work
     everywhere once URL-encoded); only characters that break a path, a shell-less command
-    line or a Windows file system are replaced.
+    line or a Windows file system are replaced, and a long name is shortened
+    (:func:`fit_name`) so that every name made from it fits the file system.
     """
     name = unicodedata.normalize("NFC", name).strip()
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name)
     name = name.strip(". ") or "film"
-    return name
+    return fit_name(name)
 
 
 def is_video(path: Path) -> bool:
@@ -169,7 +204,18 @@ class Layout:
         return self.root / "image_pattern_model.metrics.json"
 
     @property
+    def image_classes(self) -> Path:
+        """The image model's pattern names in output order, as JSON: read instead of unpickling mlb.pkl."""
+        return self.root / "image_pattern_model.classes.json"
+
+    @property
     def text_model(self) -> Path:
+        """The audio/text model in skops format: loading it builds only the types it is allowed to."""
+        return self.root / "text_pattern_model.skops"
+
+    @property
+    def legacy_text_model(self) -> Path:
+        """Where older versions pickled the text model (joblib); it is never loaded, only named."""
         return self.root / "text_pattern_model.joblib"
 
     @property
@@ -234,6 +280,10 @@ class Layout:
             for d in self.processed_data.iterdir()
             if d.is_dir() and not d.name.startswith(".") and (d / SEGMENTS_CSV).is_file()
         )
+
+    def replaced_dir(self, stamp: str) -> Path:
+        """Where processed parts that labels point to are moved when a re-cut or re-processing replaces them."""
+        return self.processed_data / f"{REPLACED_PREFIX}{stamp}"
 
     # --- image dataset -----------------------------------------------------------------
     def dataset_split(self, split: str) -> Path:
@@ -307,6 +357,10 @@ class Layout:
     def relative(self, path: Path) -> str:
         """A path inside the root, as POSIX text relative to it (what URLs and CSVs store)."""
         return Path(path).resolve().relative_to(self.root).as_posix()
+
+    def lock(self, name: str) -> Path:
+        """The lock file guarding ``name`` (a file or a film) against two runs at once."""
+        return self.root / LOCKS / f"{fit_name(name, 120)}.lock"
 
     def ensure_top_folders(self) -> None:
         for name in TOP_FOLDERS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import functools
 import os
 import re
@@ -48,6 +49,7 @@ class MediaInfo:
     fps: float = 0.0
 
 
+_INPUT_RE = re.compile(r"Input #0, ([\w,]+?), from")
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _STREAM_RE = re.compile(r"Stream #\d+:\d+\S*: (Video|Audio): (.*)")
 _SIZE_RE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
@@ -104,6 +106,12 @@ def probe(path: Path) -> MediaInfo:
         raise UserError(
             f"Файл «{path.name}» обрезан или не дописан (в MP4 нет оглавления «moov»): "
             "скорее всего, копирование или запись прервались. Скопируйте или сохраните видео заново."
+        )
+    container = _INPUT_RE.search(stderr)
+    if container and (container[1] == "image2" or container[1].endswith("_pipe")):
+        raise UserError(
+            f"Файл «{path.name}» — не видео, а картинка ({container[1].removesuffix('_pipe')}), хотя его имя "
+            "оканчивается на видеорасширение. Нужна видеозапись урока (mp4, mov, mkv…) со звуком."
         )
     info = parse_probe(path, stderr)
     if "Invalid data found when processing input" in stderr or not (info.has_video or info.has_audio):
@@ -204,6 +212,7 @@ def cut_by_copy(
             on_progress(int(match[1]) / 1e6)
     stderr = process.stderr.read()
     if process.wait() != 0 or not listing.is_file():
+        raise_if_file_system(stderr, out_dir)
         raise UserError(
             f"Не удалось нарезать «{Path(src).name}»: {last_line(stderr) or 'ffmpeg завершился с ошибкой'}. "
             "Файл, вероятно, повреждён; скопируйте видео заново."
@@ -220,6 +229,23 @@ def read_segment_list(listing: Path) -> list[Span]:
         return []
     origin = spans[0].start
     return [Span(s.file, round(s.start - origin, 6), round(s.end - origin, 6)) for s in spans]
+
+
+# What ffmpeg prints when the file system, not the media, refused a write.
+_FS_REFUSALS = (
+    ("No space left on device", errno.ENOSPC),
+    ("Disk quota exceeded", errno.EDQUOT),
+    ("Permission denied", errno.EACCES),
+    ("Read-only file system", errno.EROFS),
+    ("File name too long", errno.ENAMETOOLONG),
+)
+
+
+def raise_if_file_system(stderr: str, path: Path) -> None:
+    """ffmpeg failed because of the disk (not the video): raise the OSError the user can act on."""
+    for text, code in _FS_REFUSALS:
+        if text in stderr:
+            raise OSError(code, os.strerror(code), str(path))
 
 
 def last_line(text: str) -> str:
@@ -296,8 +322,9 @@ def write_jpeg(path: Path, frame: np.ndarray, quality: int = 90) -> None:
 
     ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
-        raise RuntimeError(f"JPEG encoding failed for {path}")
-    Path(path).write_bytes(data.tobytes())
+        raise UserError(f"Не удалось сжать кадр в JPEG для «{path}»: кадр видео повреждён.")
+    with open(path, "wb") as handle:
+        handle.write(data.tobytes())
 
 
 def write_mp3(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, bitrate: str = MP3_BITRATE) -> None:
@@ -310,7 +337,9 @@ def write_mp3(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, b
         input=data, capture_output=True, check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"ffmpeg could not write {path}: {result.stderr.decode('utf-8', 'replace')}")
+        stderr = result.stderr.decode("utf-8", "replace")
+        raise_if_file_system(stderr, Path(path))
+        raise UserError(f"ffmpeg не смог записать аудиофрагмент «{path}»: {last_line(stderr)}.")
 
 
 def extract_mp3(src: Path, path: Path, start: float, end: float, bitrate: str = MP3_BITRATE) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import hashlib
 import io
 import json
 import os
 import shutil
-import tempfile
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,13 +24,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from . import cli, fsutil, labelstudio, media, schema, segments, speech
+from . import cli, fsutil, labelstudio, locks, media, schema, segments, speech
 from .errors import UserError
 from .features import frame_features, question_waits, segment_features
-from .layout import TMP_PREFIX, Layout, safe_stem, split_part_stem
+from .layout import (
+    PART_FILMS,
+    PART_SEPARATOR,
+    PARTS_INDEX_SUFFIX,
+    REPLACED_PREFIX,
+    Layout,
+    fit_name,
+    safe_stem,
+    split_part_stem,
+)
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2 adds the content fingerprint; version 1 indexes are still read
 DEFAULT_PART_MINUTES = 10.0
 DEFAULT_SEGMENT_SECONDS = 30.0
 SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
@@ -68,15 +79,107 @@ class CutResult:
     reused: bool
     seconds: float
     removed_processed: list[str] = field(default_factory=list)
+    set_aside: Path | None = None  # where processed parts that labels point to were moved
+    note: str = ""  # what to tell the user about the film's identity (another name, the same content)
 
 
 def film_stem(film: Path) -> str:
     return safe_stem(Path(film).stem)
 
 
-def _source_signature(film: Path) -> dict[str, Any]:
-    stat = Path(film).stat()
-    return {"source": Path(film).name, "source_size": stat.st_size, "source_mtime": int(stat.st_mtime)}
+# --------------------------------------------------------------------------- a film's identity
+
+FINGERPRINT_BYTES = 1 << 20
+
+
+def fingerprint(film: Path, duration: float | None = None) -> dict[str, Any]:
+    """A film known by its content, not its name or date: size, first and last megabyte, duration.
+
+    Reading two megabytes takes milliseconds even for a film of gigabytes, and a copy of the
+    same lesson with a new date or name still matches.
+    """
+    film = Path(film)
+    size = film.stat().st_size
+    with open(film, "rb") as handle:
+        head = hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
+        handle.seek(max(0, size - FINGERPRINT_BYTES))
+        tail = hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
+    found: dict[str, Any] = {"size": size, "head": head, "tail": tail}
+    if duration:
+        found["duration"] = round(float(duration), 3)
+    return found
+
+
+def same_content(index: dict[str, Any], found: dict[str, Any], film_name: str) -> bool:
+    """Whether a parts index was made from the film with fingerprint ``found``."""
+    recorded = index.get("fingerprint")
+    if isinstance(recorded, dict):
+        if any(recorded.get(k) != found[k] for k in ("size", "head", "tail")):
+            return False
+        a, b = recorded.get("duration"), found.get("duration")
+        return a is None or b is None or abs(float(a) - float(b)) < 0.1
+    # An index written before fingerprints: the same file name and size is the same film.
+    return index.get("source") == film_name and index.get("source_size") == found["size"]
+
+
+@dataclass(frozen=True)
+class FilmIdentity:
+    """The stem a film's parts are named by, and what was recorded for it before."""
+
+    stem: str
+    fingerprint: dict[str, Any]
+    index: dict[str, Any] | None = None
+    note: str = ""
+
+
+def _all_indexes(layout: Layout) -> dict[str, dict[str, Any]]:
+    if not layout.part_films.is_dir():
+        return {}
+    found = {}
+    for path in sorted(layout.part_films.glob(f"*{PARTS_INDEX_SUFFIX}")):
+        stem = path.name[: -len(PARTS_INDEX_SUFFIX)]
+        index = _read_index(layout, stem)
+        if index is not None:
+            found[stem] = index
+    return found
+
+
+def processed_parts_of(layout: Layout, stem: str) -> list[str]:
+    """The finished processed parts of the film with ``stem``."""
+    return [p for p in layout.processed_parts() if (split_part_stem(p) or ("",))[0] == stem]
+
+
+def identify_film(layout: Layout, film: Path, duration: float | None = None, *, force: bool = False) -> FilmIdentity:
+    """Which stem ``film``'s parts have: its own name, the name its content was cut under, or a new one.
+
+    A different video never writes into a name already used by another: it gets the name
+    with a short content hash instead, and the note says so. Only ``force`` on the same
+    file name re-cuts a changed file under its old name.
+    """
+    film = Path(film)
+    found = fingerprint(film, duration)
+    base = film_stem(film)
+    indexes = _all_indexes(layout)
+    if base in indexes and same_content(indexes[base], found, film.name):
+        return FilmIdentity(base, found, indexes[base])
+    for stem, index in indexes.items():
+        if stem != base and same_content(index, found, film.name):
+            source = index.get("source") or stem
+            return FilmIdentity(stem, found, index, f"«{film.name}» — тот же фильм, что «{source}» (совпадает "
+                                                    f"содержимое): беру его части «{stem}{PART_SEPARATOR}…».")
+    owner = indexes.get(base, {}).get("source")
+    if base not in indexes and not processed_parts_of(layout, base):
+        return FilmIdentity(base, found)
+    if force and owner in (None, film.name):
+        return FilmIdentity(base, found, indexes.get(base))
+    short = hashlib.sha1(f"{found['size']}:{found['head']}:{found['tail']}".encode()).hexdigest()[:8]
+    other = fit_name(f"{base}-{short}")
+    owner_text = f"«{owner}»" if owner else "другое видео"
+    return FilmIdentity(other, found, indexes.get(other), (
+        f"Имя «{base}» уже занято: под ним нарезано {owner_text} с другим содержимым. Части «{film.name}» "
+        f"получат имя «{other}{PART_SEPARATOR}…»; прежние части не тронуты."
+        + (" (Если файл заменён намеренно, нарежьте его под прежним именем: --force.)" if owner == film.name else "")
+    ))
 
 
 def read_parts(layout: Layout, stem: str) -> list[Part] | None:
@@ -87,16 +190,19 @@ def read_parts(layout: Layout, stem: str) -> list[Part] | None:
     return _parts_of(layout, stem, index)
 
 
-def recorded_parts(layout: Layout, film: Path) -> list[Part] | None:
-    """The parts recorded for exactly this film file (same name, size and time), else ``None``.
+def recorded_parts(layout: Layout, film: Path) -> tuple[str, list[Part]] | None:
+    """The stem and parts recorded for this film's content (under any name), else ``None``.
 
     Lets a later stage reuse a film's parts without decoding the film again, and without
     mistaking another video of the same name for it.
     """
-    index = _read_index(layout, film_stem(film))
-    if index is None or any(index.get(k) != v for k, v in _source_signature(film).items()):
-        return None
-    return _parts_of(layout, film_stem(film), index)
+    found = fingerprint(film)
+    base = film_stem(film)
+    indexes = _all_indexes(layout)
+    for stem in sorted(indexes, key=lambda s: s != base):
+        if same_content(indexes[stem], found, Path(film).name):
+            return stem, _parts_of(layout, stem, indexes[stem])
+    return None
 
 
 def _read_index(layout: Layout, stem: str) -> dict[str, Any] | None:
@@ -105,7 +211,11 @@ def _read_index(layout: Layout, stem: str) -> dict[str, Any] | None:
         index = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not index.get("parts"):
+    if not isinstance(index, dict) or index.get("version") not in (1, INDEX_VERSION) or not index.get("parts"):
+        return None
+    try:
+        _parts_of(layout, stem, index)
+    except (KeyError, TypeError, ValueError):
         return None
     return index
 
@@ -117,16 +227,11 @@ def _parts_of(layout: Layout, stem: str, index: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _index_is_current(layout: Layout, film: Path, index: dict[str, Any] | None, part_minutes: float) -> bool:
-    if index is None:
+def _same_minutes(index: dict[str, Any] | None, part_minutes: float) -> bool:
+    try:
+        return index is not None and abs(float(index.get("part_minutes", -1)) - part_minutes) <= 1e-6
+    except (TypeError, ValueError):
         return False
-    signature = _source_signature(film)
-    if any(index.get(k) != v for k, v in signature.items()):
-        return False
-    if abs(float(index.get("part_minutes", -1)) - part_minutes) > 1e-6:
-        return False
-    parts = _parts_of(layout, film_stem(film), index)
-    return all(p.path.is_file() and p.path.stat().st_size > 0 for p in parts)
 
 
 def check_film(film: Path) -> media.MediaInfo:
@@ -137,49 +242,119 @@ def check_film(film: Path) -> media.MediaInfo:
 
 
 def cut_film(
-    layout: Layout, film: Path, part_minutes: float = DEFAULT_PART_MINUTES, *, force: bool = False
+    layout: Layout, film: Path, part_minutes: float = DEFAULT_PART_MINUTES, *, force: bool = False,
+    log: Callable[[str], None] = print,
 ) -> CutResult:
-    """Cut ``film`` into parts of ``part_minutes`` (reusing an up-to-date earlier cut unless ``force``)."""
+    """Cut ``film`` into parts of ``part_minutes`` (reusing an up-to-date earlier cut unless ``force``).
+
+    The whole decision and cut happen under the part_films lock, so two runs never cut
+    into the same names. A cut that would replace processed parts is refused before it
+    starts unless ``force``; then processed parts that labels point to are moved aside.
+    """
     if part_minutes <= 0:
         raise UserError("Длина части (--part-minutes) должна быть больше нуля, например 10 или 1.5.")
     started = time.monotonic()
     film = Path(film)
-    stem = film_stem(film)
     info = check_film(film)
     fsutil.ensure_dir(layout.part_films)
-    fsutil.clean_leftovers(layout.part_films)
-    old_index = _read_index(layout, stem)
-    if not force and _index_is_current(layout, film, old_index, part_minutes):
-        return CutResult(stem, _parts_of(layout, stem, old_index), True, time.monotonic() - started)
+    with locks.hold(layout, PART_FILMS, "папка part_films/ (нарезка фильмов)"):
+        fsutil.clean_leftovers(layout.part_films)
+        identity = identify_film(layout, film, info.duration, force=force)
+        stem, old_index = identity.stem, identity.index
+        if old_index is not None and not force and _same_minutes(old_index, part_minutes):
+            parts = _parts_of(layout, stem, old_index)
+            if all(p.path.is_file() and p.path.stat().st_size > 0 for p in parts):
+                if "fingerprint" not in old_index:  # an index from before fingerprints learns this film's
+                    write_parts_index(layout, film, parts, part_minutes, info.duration, stem=stem)
+                return CutResult(stem, parts, True, time.monotonic() - started, note=identity.note)
+        processed = processed_parts_of(layout, stem)
+        replaces = bool(processed) and (force or not _same_minutes(old_index, part_minutes))
+        if replaces and not force:
+            raise _recut_refusal(film, old_index, processed, part_minutes)
+        if replaces:  # said before the cut starts, not after the fact
+            labelled = sorted(labelled_parts(layout, processed))
+            aside = f"{layout.relative(layout.processed_data)}/{REPLACED_PREFIX}…"
+            log(f"Нарезаю заново (--force): обработанные части {', '.join(processed)} будут заменены"
+                + (f"; размеченные экспертами ({', '.join(labelled)}) будут перенесены в «{aside}», а не удалены."
+                   if labelled else "."))
+        disk_free_check(layout, film)
+        workdir = fsutil.temp_dir(layout.part_films, "cut")
+        try:
+            with _seconds_bar("Нарезка", info.duration) as advance:
+                spans = media.cut_by_copy(film, workdir, part_minutes * 60.0, on_progress=advance)
+            _check_spans(film, info, spans, workdir)
+            aside, removed = retire_processed(layout, processed if replaces else [])
+            for path in layout.film_parts(stem):
+                fsutil.remove(path)
+            parts = []
+            for number, span in enumerate(spans, 1):
+                target = layout.part_path(stem, number)
+                os.replace(workdir / span.file, target)
+                parts.append(Part(number, target, span.start, span.duration))
+            # The index is written last: its presence means every part is in place.
+            write_parts_index(layout, film, parts, part_minutes, info.duration, stem=stem)
+        finally:
+            fsutil.remove(workdir)
+    return CutResult(stem, parts, False, time.monotonic() - started, removed, aside, identity.note)
 
-    disk_free_check(layout, film)
-    workdir = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}cut-", dir=layout.part_films))
+
+def _recut_refusal(film: Path, index: dict[str, Any] | None, processed: Sequence[str], minutes: float) -> UserError:
+    shown = ", ".join(processed[:5]) + (f" и ещё {len(processed) - 5}" if len(processed) > 5 else "")
+    was = index.get("part_minutes") if index else None
+    keep = f"; чтобы оставить прежнюю нарезку, укажите --part-minutes {was:g}" if isinstance(was, (int, float)) else ""
+    return UserError(
+        f"Нарезка «{film.name}» по {minutes:g} мин заменит уже обработанные части ({shown}). "
+        "Ничего не изменено. Чтобы нарезать заново, добавьте --force: обработанные части, на которые "
+        f"ссылается labeled.csv, будут перенесены в отдельную папку, а не удалены{keep}."
+    )
+
+
+def labelled_parts(layout: Layout, parts: Sequence[str]) -> set[str]:
+    """Which of ``parts`` labeled.csv points to (its raw text names the part, plain or URL-encoded).
+
+    Deliberately generous: a part mentioned anywhere counts as labelled, so a doubt keeps the
+    experts' work rather than deleting it.
+    """
+    if not parts or not layout.labeled_csv.is_file():
+        return set()
     try:
-        with _seconds_bar("Нарезка", info.duration) as advance:
-            spans = media.cut_by_copy(film, workdir, part_minutes * 60.0, on_progress=advance)
-        _check_spans(film, info, spans, workdir)
-        removed = _forget_old_cut(layout, stem, old_index)
-        parts = []
-        for number, span in enumerate(spans, 1):
-            target = layout.part_path(stem, number)
-            os.replace(workdir / span.file, target)
-            parts.append(Part(number, target, span.start, span.duration))
-        # The index is written last: its presence means every part is in place.
-        write_parts_index(layout, film, parts, part_minutes, info.duration)
-    finally:
-        fsutil.remove(workdir)
-    return CutResult(stem, parts, False, time.monotonic() - started, removed)
+        text = fsutil.read_user_text(layout.labeled_csv)
+    except UserError:
+        text = layout.labeled_csv.read_bytes().decode("utf-8", "replace")
+    return {p for p in parts if p in text or quote(p) in text or quote(p, safe="") in text}
+
+
+def retire_processed(layout: Layout, parts: Sequence[str]) -> tuple[Path | None, list[str]]:
+    """Take ``parts`` out of processed_data/ and tasks.json; those labels point to are moved aside.
+
+    Returns the folder they were moved to (``None`` if none was labelled) and every part taken out.
+    """
+    labelled = labelled_parts(layout, parts)
+    aside = layout.replaced_dir(time.strftime("%Y-%m-%d_%H-%M-%S")) if labelled else None
+    for part in parts:
+        if part in labelled:
+            assert aside is not None
+            fsutil.ensure_dir(aside)
+            os.replace(layout.part_dir(part), aside / part)
+        else:
+            fsutil.remove(layout.part_dir(part))
+        labelstudio.update_tasks_file(layout, part, [])
+    return aside, list(parts)
 
 
 def write_parts_index(
-    layout: Layout, film: Path, parts: Sequence[Part], part_minutes: float, duration: float
+    layout: Layout, film: Path, parts: Sequence[Part], part_minutes: float, duration: float, *, stem: str | None = None
 ) -> None:
-    """Record each part's true start and duration in the film, and which film file they came from."""
-    stem = film_stem(film)
+    """Record each part's true start and duration in the film, and which film content they came from."""
+    stem = stem or film_stem(film)
+    stat = Path(film).stat()
     index = {
         "version": INDEX_VERSION,
         "film": stem,
-        **_source_signature(film),
+        "source": Path(film).name,
+        "source_size": stat.st_size,
+        "source_mtime": int(stat.st_mtime),
+        "fingerprint": fingerprint(film, duration),
         "part_minutes": part_minutes,
         "duration": round(duration, 3),
         "parts": [
@@ -202,22 +377,6 @@ def _check_spans(film: Path, info: media.MediaInfo, spans: Sequence[media.Span],
             f"{labelstudio.format_time(info.duration)}, а прочитать удалось только "
             f"{labelstudio.format_time(covered)}. Скопируйте видео заново."
         )
-
-
-def _forget_old_cut(layout: Layout, stem: str, old_index: dict[str, Any] | None) -> list[str]:
-    """Remove the previous parts of a film and their processed results: their times no longer hold."""
-    old_parts = {p.path for p in _parts_of(layout, stem, old_index)} if old_index else set()
-    old_parts |= set(layout.film_parts(stem))
-    removed = []
-    for path in sorted(old_parts):
-        fsutil.remove(path)
-        part_dir = layout.part_dir(path.stem)
-        if part_dir.is_dir():
-            fsutil.remove(part_dir)
-            labelstudio.update_tasks_file(layout, path.stem, [])
-            removed.append(path.stem)
-    fsutil.remove(layout.parts_index(stem))
-    return removed
 
 
 def _bar(desc: str, total: float, unit: str, show: bool) -> Any:
@@ -317,6 +476,7 @@ class PartResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     language: str = ""
+    set_aside: Path | None = None  # where the labelled old version of this part was moved
 
 
 def locate_part(layout: Layout, part_path: Path) -> Part:
@@ -350,8 +510,15 @@ def process_part(
     The model is asked for only after the part has been checked, so a broken file is named
     before any time goes into loading Whisper; ``load_recognizer`` lets several parts share one.
     """
-    started = time.monotonic()
     part = locate_part(layout, part_path)
+    with locks.hold(layout, f"part-{part.name}", f"часть «{part.name}»"):
+        return _process_part(layout, part, options, load_recognizer)
+
+
+def _process_part(
+    layout: Layout, part: Part, options: Options, load_recognizer: Callable[[], speech.Recognizer] | None
+) -> PartResult:
+    started = time.monotonic()
     name = part.name
     if not options.force and is_processed(layout, name):
         return PartResult(name, read_rows(layout, name), skipped=True)
@@ -441,7 +608,10 @@ def process_part(
         patterns = list(options.patterns) or _default_patterns()
         (tmp / layout.label_config(name).name).write_text(labelstudio.label_config_xml(patterns), encoding="utf-8")
         timings["write"] = time.monotonic() - clock
-    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language)
+        aside = None
+        if layout.part_dir(name).is_dir() and labelled_parts(layout, [name]):
+            aside, _ = retire_processed(layout, [name])  # the experts' frames are kept, not overwritten
+    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside)
 
 
 def _default_patterns() -> list[str]:
@@ -472,6 +642,12 @@ _worker_options: Options | None = None
 def _worker_init(options: Options) -> None:
     global _worker_options
     _worker_options = options
+    # Stopped by the parent (Ctrl-C there): unwind like Ctrl-C, so temporaries and ffmpeg children go too.
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @functools.cache
@@ -520,13 +696,36 @@ def process_parts(
     threads = max(1, (os.cpu_count() or 2) // jobs)
     worker_options = Options(**{**options.__dict__, "cpu_threads": threads, "show_progress": False})
     bar = _bar("Части", len(todo), "часть", options.show_progress)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(worker_options,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(worker_options,))
+    try:
         futures = [pool.submit(_worker_process, str(layout.root), str(p), worker_options) for p in todo]
         for future in as_completed(futures):
             finish(future.result())
             bar.update(1)
-    bar.close()
+    except BaseException:  # Ctrl-C, or one part's error: the other workers stop now, not after their parts
+        _stop_pool(pool)
+        for folder in (layout.processed_data, layout.part_films, layout.root):
+            fsutil.clean_leftovers(folder)
+        raise
+    finally:
+        bar.close()
+    pool.shutdown()
     return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 3.0) -> None:
+    """Stop every worker within ``grace`` seconds: SIGTERM unwinds them, SIGKILL ends the stubborn."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join(1.0)
 
 
 def disk_free_check(layout: Layout, film: Path) -> None:

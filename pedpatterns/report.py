@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fsutil, lessonmetrics, prepare, reportpage
+from . import fsutil, lessonmetrics, locks, prepare, reportpage
 from .errors import UserError
 from .layout import Layout
 from .textmodel import TextModel
@@ -27,18 +27,23 @@ from .textmodel import TextModel
 TOP_PATTERNS = 3
 
 
-def processed_parts_for_video(layout: Layout, video: Path, options: prepare.Options, part_minutes: float) -> list[str]:
-    """The processed parts of a video, made by Part 1's processing where they are missing.
+def processed_parts_for_video(
+    layout: Layout, video: Path, options: prepare.Options, part_minutes: float
+) -> tuple[str, list[str]]:
+    """The stem and processed parts of a video, made by Part 1's processing where they are missing.
 
     Cutting and recognition are reused when already done (the parts index and finished
-    part folders), so a second report of the same lesson takes seconds.
+    part folders), so a second report of the same lesson takes seconds. The stem is the
+    one Part 1 gave the video's content, so two videos of one name never share a report.
     """
     recorded = prepare.recorded_parts(layout, Path(video))
-    if recorded and all(prepare.is_processed(layout, p.name) for p in recorded):
-        return [p.name for p in recorded]
+    if recorded and all(prepare.is_processed(layout, p.name) for p in recorded[1]):
+        return recorded[0], [p.name for p in recorded[1]]
     cut = prepare.cut_film(layout, Path(video), part_minutes)
+    if cut.note:
+        print(cut.note)
     prepare.process_parts(layout, [p.path for p in cut.parts], options)
-    return [p.name for p in cut.parts]
+    return cut.film, [p.name for p in cut.parts]
 
 
 def load_segments(layout: Layout, parts: Sequence[str]) -> pd.DataFrame:
@@ -200,9 +205,13 @@ def existing_reports(layout: Layout) -> list[dict[str, Any]]:
 
 
 def write_index(layout: Layout) -> Path | None:
-    """The summary page across all videos' reports, when there are at least two."""
-    reports = existing_reports(layout)
-    if len(reports) < 2:
-        return None
-    fsutil.write_text(layout.reports_index, reportpage.render_index(reports, layout))
+    """The summary page across all videos' reports, when there are at least two.
+
+    Read and written under the reports lock, so a run finishing beside another lists both.
+    """
+    with locks.hold(layout, layout.reports_index.name, "сводка отчётов"):
+        reports = existing_reports(layout)
+        if len(reports) < 2:
+            return None
+        fsutil.write_text(layout.reports_index, reportpage.render_index(reports, layout))
     return layout.reports_index

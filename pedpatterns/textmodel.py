@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 import time
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 import sklearn
@@ -35,9 +35,9 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import evaluation, fsutil, schema
+from . import evaluation, fsutil, locks, schema
 from .errors import UserError
-from .labels import DEFAULT_MIN_SHARE, LabeledSet, load_labeled_segments
+from .labels import DEFAULT_MIN_SHARE, LabeledSet, duplicates_note, load_labeled_segments
 from .layout import Layout
 
 DEFAULT_THRESHOLD = 0.5
@@ -45,7 +45,7 @@ MAX_FOLDS = 5
 # Grouping by film is the honest split (teacher and class differ); it needs enough films.
 MIN_FILMS_TO_GROUP_BY_FILM = 3
 TEXT_COLUMN = "text"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1 was a joblib pickle, never loaded now
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -210,26 +210,80 @@ def format_metrics(metrics: dict[str, Any]) -> str:
 # --- saving and loading ------------------------------------------------------------------
 
 
+# What a saved model holds besides the types skops trusts by default (scikit-learn's estimators,
+# numpy arrays, plain containers): the dtype the TF-IDF views produce and their preprocessor.
+# Anything else in a model file is refused unread: it could run code while being rebuilt.
+TRUSTED_TYPES = ("numpy.dtype", f"{normalise_text.__module__}.{normalise_text.__qualname__}")
+RETRAIN_HINT = "Обучите модель заново: python find_patterns.py --retrain"
+
+
+class UntrustedModel(UserError):
+    """A model file that names types it has no business holding: refused, never retrained over silently."""
+
+
 def save(model: TextModel, path: Path) -> None:
-    """The pipeline with its feature list and pattern names, written atomically."""
-    bundle = {"format": FORMAT_VERSION, "pipeline": model.pipeline, "features": model.features,
-              "patterns": model.patterns, "info": model.info}
+    """The pipeline with its feature list and pattern names, in skops format, written atomically.
+
+    skops rather than joblib: a joblib file is a pickle, and loading a pickle runs whatever
+    code it names. skops rebuilds only the types it is told to trust.
+    """
+    import skops.io as sio
+
+    bundle = {"format": FORMAT_VERSION, "pipeline": model.pipeline, "features": list(model.features),
+              "patterns": list(model.patterns), "info": model.info}
     with fsutil.atomic_path(path) as tmp:
-        joblib.dump(bundle, tmp, compress=3)
+        sio.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
 
 
 def load(path: Path) -> TextModel:
-    """A saved model; one that cannot be read (other version, damaged) is a user error saying what to do."""
+    """A saved model; one that cannot be read (other version, damaged) is a user error saying what to do.
+
+    The file's types are listed before anything is built from it; a type outside
+    :data:`TRUSTED_TYPES` (and skops' own safe set) is refused as :class:`UntrustedModel`.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"Модель «{path}» не найдена. Нужна разметка: положите labeled.csv в папку проекта.")
+    damaged = f"Не удалось прочитать модель «{path}»: файл повреждён или записан другой версией. {RETRAIN_HINT}"
     try:
-        bundle = joblib.load(path)
-        return TextModel(bundle["pipeline"], list(bundle["features"]), list(bundle["patterns"]), bundle["info"])
-    except FileNotFoundError:
-        raise UserError(f"Модель «{path}» не найдена. Нужна разметка: положите labeled.csv в папку проекта.") from None
-    except Exception as exc:  # a pickle from another version can fail in many ways
-        raise UserError(
-            f"Не удалось прочитать модель «{path}» ({type(exc).__name__}). "
-            "Переобучите её: запустите find_patterns.py с --retrain."
-        ) from None
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception:  # not a zip, no schema, a schema of another skops version…
+        raise UserError(damaged) from None
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" и ещё {len(unknown) - 5}" if len(unknown) > 5 else "")
+        raise UntrustedModel(
+            f"Модель «{path}» содержит неизвестные типы ({shown}): при загрузке такой файл мог бы выполнить "
+            f"чужой код, поэтому он не загружается. {RETRAIN_HINT}"
+        )
+    try:
+        bundle = sio.load(path, trusted=list(TRUSTED_TYPES))
+        return _from_bundle(bundle)
+    except Exception:
+        raise UserError(damaged) from None
+
+
+def _from_bundle(bundle: Any) -> TextModel:
+    """The model from a loaded bundle, every part of the expected type (else ValueError)."""
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT_VERSION:
+        raise ValueError("not a pedpatterns text model bundle")
+    pipeline, features, patterns, info = (bundle.get(k) for k in ("pipeline", "features", "patterns", "info"))
+    if not isinstance(pipeline, Pipeline) or not isinstance(info, dict):
+        raise ValueError("wrong bundle types")
+    for names in (features, patterns):
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError("wrong name lists")
+    return TextModel(pipeline, list(features), list(patterns), info)
+
+
+def _legacy_note(layout: Layout) -> str:
+    """Why the joblib file of an older version is not used: it is a pickle."""
+    return (
+        f"Модель «{layout.legacy_text_model.name}» сохранена прежней версией в формате pickle (joblib): "
+        "при загрузке такой файл может выполнить чужой код, поэтому он не загружается."
+    )
 
 
 def is_stale(model_path: Path, labels_path: Path) -> bool:
@@ -256,6 +310,21 @@ def ensure_model(
     Without labels and without a model there is nothing to learn from, which is not an
     error: the report then shows the lesson metrics only.
     """
+    with locks.hold(layout, "text-model", "файл модели по тексту"):  # two runs must not train over each other
+        return _ensure_model(layout, labels_path, retrain=retrain, min_share=min_share, threshold=threshold,
+                             known_patterns=known_patterns, log=log)
+
+
+def _ensure_model(
+    layout: Layout,
+    labels_path: Path | None,
+    *,
+    retrain: bool,
+    min_share: float,
+    threshold: float,
+    known_patterns: Sequence[str],
+    log: Callable[[str], None],
+) -> TextModel | None:
     explicit = labels_path is not None
     labels_path = Path(labels_path) if labels_path is not None else layout.labeled_csv
     model_path = layout.text_model
@@ -270,11 +339,20 @@ def ensure_model(
         if model_path.is_file():
             log(f"Файла разметки нет; используется обученная ранее модель «{model_path.name}».")
             return load(model_path)
+        if layout.legacy_text_model.is_file():
+            raise UserError(
+                f"{_legacy_note(layout)} Чтобы обучить новую, положите экспорт разметки из Label Studio "
+                f"в папку проекта как «{labels_path.name}» и запустите: python find_patterns.py --retrain"
+            )
         return None
     labels_key = str(labels_path.resolve())
-    if not retrain and not is_stale(model_path, labels_path):
+    if not retrain and not model_path.is_file() and layout.legacy_text_model.is_file():
+        log(f"{_legacy_note(layout)} Модель будет обучена заново.")
+    elif not retrain and not is_stale(model_path, labels_path):
         try:
             model = load(model_path)
+        except UntrustedModel:
+            raise
         except UserError as exc:
             log(f"{exc.message} Модель будет обучена заново.")
         else:
@@ -286,6 +364,8 @@ def ensure_model(
         log(f"  пропущено: {problem}")
     if len(labeled.problems) > 10:
         log(f"  … и ещё {len(labeled.problems) - 10} пропущенных строк")
+    if labeled.duplicates:
+        log(duplicates_note(labeled.duplicates))
     model, metrics = train(labeled, threshold)
     model.info["labels"] = metrics["labels"] = labels_key
     metrics["problems"] = labeled.problems

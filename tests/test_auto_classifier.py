@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from pedpatterns import labelstudio
 from pedpatterns.layout import TMP_PREFIX, Layout
@@ -62,6 +60,7 @@ def copy_model(src: Layout, root: Path, *, mlb: bool = True) -> Layout:
     layout = Layout(root)
     layout.ensure_top_folders()
     shutil.copy(src.image_model, layout.image_model)
+    shutil.copy(src.image_classes, layout.image_classes)
     if mlb:
         shutil.copy(src.mlb, layout.mlb)
     return layout
@@ -137,8 +136,8 @@ def test_predict_with_a_corrupt_model(project: Layout, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_predict_with_a_model_and_mlb_from_different_trainings(project: Layout, tmp_path: Path) -> None:
     layout = copy_model(project, tmp_path / "p")
-    other = MultiLabelBinarizer(classes=["Паттерн A", "Паттерн B"]).fit([["Паттерн A"]])
-    layout.mlb.write_bytes(pickle.dumps(other))
+    # The pattern list of another training (mlb.pkl is no longer read: it is a pickle).
+    layout.image_classes.write_text(json.dumps({"format": 1, "classes": ["Паттерн A", "Паттерн B"]}), encoding="utf-8")
     assert_user_error(run(layout.root, "--mode", "predict"), "не подходят друг к другу", "3", "2")
 
 

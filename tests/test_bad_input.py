@@ -51,7 +51,6 @@ from tests.faultkit import (
 )
 from tests.part1_helpers import make_video, write_bad_film
 
-
 # --------------------------------------------------------------------------- prepare_data.py
 
 

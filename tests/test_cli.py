@@ -59,7 +59,8 @@ def test_usage_error_is_russian_and_exits_2(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(REPO / "auto_classifier.py"), "--mode", "dance"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "Ошибка в параметрах команды" in result.stderr and "Traceback" not in result.stderr
+    assert "Ошибка: параметр --mode: недопустимое значение" in result.stderr and "Traceback" not in result.stderr
+    assert "Подробная справка: python auto_classifier.py --help" in result.stderr
 
 
 def test_missing_root_is_a_russian_message(tmp_path: Path) -> None:

@@ -240,5 +240,5 @@ def test_script_errors_are_russian_without_traceback(project: Layout, tmp_path: 
     missing = run_script("create_image_dataset.py", "--root", str(project.root), "--labels", "нет.csv", env=env)
     assert missing.returncode == 1 and "не найден" in missing.stderr and "Traceback" not in missing.stderr
     bad_share = run_script("create_image_dataset.py", "--root", str(project.root), "--test-share", "1.5", env=env)
-    assert bad_share.returncode == 1 and "--test-share" in bad_share.stderr
+    assert bad_share.returncode == 2 and "--test-share" in bad_share.stderr  # refused where flags are parsed
     assert not project.dataset_metadata("train").exists()

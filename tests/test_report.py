@@ -123,7 +123,8 @@ def test_processed_video_is_reused_and_a_broken_one_is_a_russian_message(tmp_pat
     make_known_lesson(lay, "Урок 1")
     options = prepare.Options(whisper_model="bundled")
     # Already processed: reused from the parts index, the (fake) video is not even decoded.
-    assert report.processed_parts_for_video(lay, lay.new_videos / "Урок 1.mp4", options, 10.0) == ["Урок 1_part001"]
+    assert report.processed_parts_for_video(lay, lay.new_videos / "Урок 1.mp4", options, 10.0) == (
+        "Урок 1", ["Урок 1_part001"])
     broken = lay.new_videos / "Другой урок.mp4"
     broken.write_text("not a video", encoding="utf-8")
     with pytest.raises(UserError, match=r"Другой урок\.mp4"):
