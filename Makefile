@@ -48,6 +48,9 @@ bench: install
 lint: install
 	$(PY) -m ruff check .
 
+# processed_data/_replaced_*/ holds labelled parts a re-cut set aside: never removed here.
 clean:
-	rm -rf part_films/*.mp4 part_films/*.parts.json processed_data/*/ dataset_foto/*/ auto_labeled_dataset/*/ \
-	       new_videos/reports tasks.json image_pattern_model.h5 mlb.pkl *.metrics.json text_pattern_model.joblib
+	find processed_data -mindepth 1 -maxdepth 1 -type d ! -name '_replaced_*' -exec rm -rf {} +
+	rm -rf part_films/*.mp4 part_films/*.parts.json dataset_foto/*/ auto_labeled_dataset/*/ .locks \
+	       new_videos/reports tasks.json image_pattern_model.h5 image_pattern_model.classes.json mlb.pkl \
+	       *.metrics.json text_pattern_model.skops text_pattern_model.joblib

@@ -64,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Фильм: {film.name}")
     cut = cut_film(layout, film, args.part_minutes, force=args.force)
-    if cut.note:
-        print(cut.note)
     if cut.reused:
         print(f"Части уже нарезаны ({len(cut.parts)}), беру их (нарезать заново: --force).")
     else:

@@ -45,10 +45,15 @@ _OS_ADVICE = {
 }
 
 
+def os_error_reason(exc: OSError) -> tuple[str, str]:
+    """What the file system refused and what to do about it, in Russian, by errno."""
+    return _OS_ADVICE.get(exc.errno or 0, (exc.strerror or str(exc), "Проверьте диск и права на файлы "
+                                           "и запустите команду снова."))
+
+
 def os_error_message(exc: OSError) -> str:
     """The Russian message for a refusal of the file system: which path, what happened, what to do."""
-    what, advice = _OS_ADVICE.get(exc.errno or 0, (exc.strerror or str(exc), "Проверьте диск и права на файлы "
-                                                   "и запустите команду снова."))
+    what, advice = os_error_reason(exc)
     paths = [str(p) for p in (exc.filename, exc.filename2) if p]
     where = f" («{'» → «'.join(paths)}»)" if paths else ""
-    return f"Не удалось записать или прочитать файл{where}: {what}. {advice}"
+    return f"Не удалось записать или прочитать файл или папку{where}: {what}. {advice}"

@@ -12,6 +12,7 @@ read here too, in whichever encoding Windows programs save them.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import UserError, os_error_reason
 from .layout import TMP_PREFIX, fit_name, temp_owner
 
 
@@ -69,16 +70,20 @@ def ensure_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(
-            f"Не удалось создать папку «{path}»: {exc.strerror or exc}. "
-            "Проверьте права на запись или укажите другую папку."
-        ) from exc
+        what, advice = os_error_reason(exc)
+        raise UserError(f"Не удалось создать папку «{exc.filename or path}»: {what}. {advice}") from None
     if not os.access(path, os.W_OK):
-        raise UserError(
-            f"Нет права записи в папку «{path}». "
-            "Разрешите запись (например, chmod u+w) или укажите другую папку."
-        )
+        what, advice = os_error_reason(OSError(errno.EROFS if _read_only_disk(path) else errno.EACCES, ""))
+        raise UserError(f"Нет права записи в папку «{path}»: {what}. {advice}")
     return path
+
+
+def _read_only_disk(path: Path) -> bool:
+    """The folder is on a disk mounted read-only (no file mode would help)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs on Windows
+        return False
 
 
 def temp_prefix(name: str) -> str:

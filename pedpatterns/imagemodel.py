@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import pickle
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -279,26 +279,28 @@ def classes_path(model_path: Path) -> Path:
 def save_model(model: Any, classes: Sequence[str], path: Path, *, mlb_sha256: str | None = None) -> None:
     """Write the .h5 (pattern names inside it) and its classes JSON, each renamed into place whole.
 
-    Keras picks the format by the file's extension, so the temporary name ends in .h5 too.
-    ``mlb_sha256`` records which mlb.pkl belongs to this model, so a swapped one is noticed
-    without unpickling it.
+    The .h5 is built in memory and written by Python: when HDF5 itself meets a full disk,
+    its half-written objects crash the process while being freed (measured: SIGSEGV on
+    tmpfs), so it never writes to the disk. ``mlb_sha256`` records which mlb.pkl belongs to
+    this model, so a swapped one is noticed without unpickling it.
     """
-    import h5py
-
-    fsutil.ensure_dir(path.parent)
-    tmp = path.with_name(f"{fsutil.temp_prefix(path.stem)}{uuid.uuid4().hex[:8]}.h5")
-    try:
-        with fsutil.naming(path):  # h5py's full-disk OSError names no file
-            model.save(tmp, include_optimizer=False)
-            with h5py.File(tmp, "a") as h5:
-                h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
-        fsutil.replace(tmp, path)
-    finally:
-        fsutil.remove(tmp)
+    fsutil.write_bytes(path, _h5_bytes(model, classes))
     record: dict[str, Any] = {"format": CLASSES_FORMAT, "model": path.name, "classes": list(classes)}
     if mlb_sha256:
         record["mlb_sha256"] = mlb_sha256
     fsutil.write_json(classes_path(path), record)
+
+
+def _h5_bytes(model: Any, classes: Sequence[str]) -> bytes:
+    """The model as the bytes of the .h5 that ``model.save("x.h5")`` writes, pattern names included."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format  # model.save's own .h5 writer, given an open file
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        legacy_h5_format.save_model_to_hdf5(model, h5, include_optimizer=False)
+        h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
+    return buffer.getvalue()
 
 
 def save_binarizer(mlb: MultiLabelBinarizer, path: Path) -> str:

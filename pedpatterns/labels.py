@@ -254,16 +254,21 @@ def read_csv_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotati
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # Excel's trailing empty rows
         try:
-            out.append(Annotation(
-                image_url=_text(row.get(image_col), "ссылка на кадр"),
-                choices=parse_choices(row.get(choices_col)),
-                annotator=_id_text(row.get("annotator"), "эксперт (annotator)"),
-                annotation_id=_id_text(row.get("annotation_id"), "номер аннотации (annotation_id)"),
-                row=number,
-            ))
+            out.append(_flat_annotation(row, row.get(image_col), row.get(choices_col), number))
         except BadExport as exc:
             raise damaged_export(path, f"строка {number}", str(exc)) from None
     return out
+
+
+def _flat_annotation(row: dict[str, Any], url: Any, choices: Any, number: int) -> Annotation:
+    """One annotation of a flat export (a CSV row, a JSON-MIN item), every field checked."""
+    return Annotation(
+        image_url=_text(url, "ссылка на кадр"),
+        choices=parse_choices(choices),
+        annotator=_id_text(row.get("annotator"), "эксперт (annotator)"),
+        annotation_id=_id_text(row.get("annotation_id"), "номер аннотации (annotation_id)"),
+        row=number,
+    )
 
 
 def _id_text(value: Any, what: str = "номер") -> str:
@@ -330,13 +335,8 @@ def _json_annotations(path: Path, items: list[Any], choices_tag: str) -> list[An
             if "annotations" in item or "data" in item:  # full JSON export: a task with its annotations
                 out.extend(_json_task(item, number, choices_tag))
             else:  # JSON-MIN: a flat row per annotation
-                out.append(Annotation(
-                    image_url=_text(item.get(f"_data_{IMAGE_TAG}") or item.get(IMAGE_TAG), "ссылка на кадр"),
-                    choices=parse_choices(item.get(choices_tag)),
-                    annotator=_id_text(item.get("annotator"), "эксперт (annotator)"),
-                    annotation_id=_id_text(item.get("annotation_id"), "номер аннотации (annotation_id)"),
-                    row=number,
-                ))
+                url = item.get(f"_data_{IMAGE_TAG}") or item.get(IMAGE_TAG)
+                out.append(_flat_annotation(item, url, item.get(choices_tag), number))
         except BadExport as exc:
             raise damaged_export(path, f"элемент {number} списка", str(exc)) from None
     return out

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
-from . import fsutil
+from . import fsutil, locks
 from .errors import UserError
 from .layout import Layout
 
@@ -137,8 +137,6 @@ def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) ->
     the same time keep each other's tasks. Tasks stay ordered by part and segment, so the
     file reads in lesson order.
     """
-    from . import locks
-
     with locks.hold(layout, layout.tasks_json.name, f"файл {layout.tasks_json.name}"):
         current = read_tasks(layout.tasks_json)
         if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in current):

@@ -80,7 +80,6 @@ class CutResult:
     seconds: float
     removed_processed: list[str] = field(default_factory=list)
     set_aside: Path | None = None  # where processed parts that labels point to were moved
-    note: str = ""  # what to tell the user about the film's identity (another name, the same content)
 
 
 def film_stem(film: Path) -> str:
@@ -160,14 +159,16 @@ def identify_film(layout: Layout, film: Path, duration: float | None = None, *, 
     found = fingerprint(film, duration)
     base = film_stem(film)
     indexes = _all_indexes(layout)
+    owner = indexes.get(base, {}).get("source")
     if base in indexes and same_content(indexes[base], found, film.name):
+        return FilmIdentity(base, found, indexes[base])
+    if force and base in indexes and owner in (None, film.name):  # a replaced file, re-cut under its name
         return FilmIdentity(base, found, indexes[base])
     for stem, index in indexes.items():
         if stem != base and same_content(index, found, film.name):
             source = index.get("source") or stem
             return FilmIdentity(stem, found, index, f"«{film.name}» — тот же фильм, что «{source}» (совпадает "
                                                     f"содержимое): беру его части «{stem}{PART_SEPARATOR}…».")
-    owner = indexes.get(base, {}).get("source")
     if base not in indexes and not processed_parts_of(layout, base):
         return FilmIdentity(base, found)
     if force and owner in (None, film.name):
@@ -261,12 +262,14 @@ def cut_film(
         fsutil.clean_leftovers(layout.part_films)
         identity = identify_film(layout, film, info.duration, force=force)
         stem, old_index = identity.stem, identity.index
+        if identity.note:
+            log(identity.note)
         if old_index is not None and not force and _same_minutes(old_index, part_minutes):
             parts = _parts_of(layout, stem, old_index)
             if all(p.path.is_file() and p.path.stat().st_size > 0 for p in parts):
                 if "fingerprint" not in old_index:  # an index from before fingerprints learns this film's
                     write_parts_index(layout, film, parts, part_minutes, info.duration, stem=stem)
-                return CutResult(stem, parts, True, time.monotonic() - started, note=identity.note)
+                return CutResult(stem, parts, True, time.monotonic() - started)
         processed = processed_parts_of(layout, stem)
         replaces = bool(processed) and (force or not _same_minutes(old_index, part_minutes))
         if replaces and not force:
@@ -295,7 +298,7 @@ def cut_film(
             write_parts_index(layout, film, parts, part_minutes, info.duration, stem=stem)
         finally:
             fsutil.remove(workdir)
-    return CutResult(stem, parts, False, time.monotonic() - started, removed, aside, identity.note)
+    return CutResult(stem, parts, False, time.monotonic() - started, removed, aside)
 
 
 def _recut_refusal(film: Path, index: dict[str, Any] | None, processed: Sequence[str], minutes: float) -> UserError:
@@ -642,12 +645,15 @@ _worker_options: Options | None = None
 def _worker_init(options: Options) -> None:
     global _worker_options
     _worker_options = options
-    # Stopped by the parent (Ctrl-C there): unwind like Ctrl-C, so temporaries and ffmpeg children go too.
+    # Ctrl-C in a terminal reaches every process of the group; the parent alone decides, and stops
+    # the workers with SIGTERM. A traceback per worker would bury the one message that matters.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
 
 
 def _stop_worker(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    """End at once and quietly; the parent removes this worker's temporaries (its pid is dead)."""
+    os._exit(128 + signum)
 
 
 @functools.cache

@@ -40,8 +40,6 @@ def processed_parts_for_video(
     if recorded and all(prepare.is_processed(layout, p.name) for p in recorded[1]):
         return recorded[0], [p.name for p in recorded[1]]
     cut = prepare.cut_film(layout, Path(video), part_minutes)
-    if cut.note:
-        print(cut.note)
     prepare.process_parts(layout, [p.path for p in cut.parts], options)
     return cut.film, [p.name for p in cut.parts]
 
