@@ -21,8 +21,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+# The project itself is installed editable, so `import pedpatterns` works from any folder.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m pip check
 	@touch $@
 

@@ -11,11 +11,7 @@ The default of --asr-batch-size is chosen from this table.
 from __future__ import annotations
 
 import importlib.util
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchmedia
 

@@ -9,12 +9,9 @@ moviepy re-encodes one minute of the part (at its default settings) and the time
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchmedia
 

@@ -21,17 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchmedia
 import numpy as np
 from PIL import Image
 
+from pedpatterns import imagemodel
+from pedpatterns.layout import Layout
+from tests import factories
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import benchmedia  # noqa: E402
-
-from pedpatterns import imagemodel  # noqa: E402
-from pedpatterns.layout import Layout  # noqa: E402
-from tests import factories  # noqa: E402
 
 PATTERNS = ["Паттерн 1", "Паттерн 2", "Паттерн 3", "Паттерн 4"]
 COLOURS = [(220, 30, 30), (30, 30, 220), (30, 200, 30), (200, 200, 30)]

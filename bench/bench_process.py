@@ -19,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import benchmedia
 
 from pedpatterns import media, speech
@@ -32,7 +30,6 @@ PART_SECONDS = 600.0
 CHILD = """
 import json, sys, time
 started = time.perf_counter()
-sys.path.insert(0, {root!r})
 from pathlib import Path
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import Options, process_part

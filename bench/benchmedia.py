@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from pedpatterns import media
 
-from pedpatterns import media  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SHARED_MEDIA = ROOT.parent / "shared" / "media"
 CACHE = Path(tempfile.gettempdir()) / "pedpatterns-bench"

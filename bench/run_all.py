@@ -18,10 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from pedpatterns import fsutil
 
-from pedpatterns import fsutil  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 README = HERE / "README.md"
 GOAL_PREFIX = "ЦЕЛЬ |"

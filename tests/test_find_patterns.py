@@ -83,11 +83,11 @@ def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
     make_labelled_project(lay, n_films=2, per_part=8)
     make_known_lesson(lay, "Урок 1")
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import find_patterns; "
-        "rc = find_patterns.main(['--root', sys.argv[2]]); "
+        "import runpy, sys; main = runpy.run_path(sys.argv[1])['main']; "
+        "rc = main(['--root', sys.argv[2]]); "
         "print('RC', rc, 'TF', any(m == 'tensorflow' or m.startswith('tensorflow.') for m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(REPO), str(tmp_path)], cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-c", code, str(REPO / "find_patterns.py"), str(tmp_path)], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "RC 0 TF False" in result.stdout

@@ -20,10 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pedpatterns.layout import Layout
 
-from pedpatterns.layout import Layout  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SAMPLE = "Урок английского 5 класс.mp4"
 # The settings the bundled labeled.csv was made with: several short parts and 15-s segments.

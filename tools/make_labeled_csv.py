@@ -21,15 +21,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pedpatterns import lsproject, lsserver
+from pedpatterns.cli import layout_from, make_parser, run
+from pedpatterns.errors import UserError
+from pedpatterns.layout import Layout
+from pedpatterns.lsclient import LabelStudioClient
+from pedpatterns.patterns import default_patterns
 
-from pedpatterns import lsproject, lsserver  # noqa: E402
-from pedpatterns.cli import layout_from, make_parser, run  # noqa: E402
-from pedpatterns.errors import UserError  # noqa: E402
-from pedpatterns.layout import Layout  # noqa: E402
-from pedpatterns.lsclient import LabelStudioClient  # noqa: E402
-from pedpatterns.patterns import default_patterns  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TITLE = "Учебный урок (пример разметки)"
 SECOND_EXPERT = "expert2@pedpatterns.local"
