@@ -14,7 +14,7 @@ help:
 	@echo "make demo   — установить всё и прогнать весь конвейер на учебном уроке"
 	@echo "make test   — установить всё и запустить тесты"
 	@echo "make bench  — замеры скорости (bench/README.md)"
-	@echo "make lint   — проверка кода (ruff)"
+	@echo "make lint   — проверка кода (ruff) и правил импорта (import-linter)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "Нужен Python 3.10-3.12, найден %d.%d. Укажите другой: make PYTHON=python3.11 ..." % v)'
@@ -49,6 +49,7 @@ bench: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # processed_data/_replaced_*/ holds labelled parts a re-cut set aside: never removed here.
 clean:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pedpatterns import cli, evaluation, imagemodel, labels, prepare
+from pedpatterns import cli
+from pedpatterns.cli import flags
+from pedpatterns.models import evaluation, imagemodel
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--threads", type=cli.threads, default=0,
                         help="сколько ядер процессора использовать (0 — все)")
     train = parser.add_argument_group("обучение (--mode train)")
-    labels.add_label_arguments(train)
+    flags.add_label_arguments(train)
     train.add_argument("--weights", type=cli.text, default="imagenet",
                        help="начальные веса MobileNetV2: imagenet (скачиваются при первом запуске), "
                             "none (без предобучения) или путь к файлу весов")
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="прочитать список паттернов из mlb.pkl (формат pickle: при чтении может выполниться "
                               "код из файла). Только для модели, обученной прежней версией, и только если mlb.pkl "
                               "ваш собственный; лучше обучить модель заново")
-    prepare.add_processing_arguments(predict)
+    flags.add_processing_arguments(predict)
     return parser
 
 
@@ -85,14 +87,14 @@ def train(args: argparse.Namespace) -> None:
 
 
 def predict(args: argparse.Namespace) -> None:
-    from pedpatterns import autolabel
+    from pedpatterns.models import autolabel
 
     layout = cli.layout_from(args)
     classifier = imagemodel.load_classifier(layout, threads=args.threads, trust_mlb_pkl=args.trust_mlb_pkl)
     video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
     print(f"Размечаю «{video.name}»…", flush=True)
     result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold,
-                                   options=prepare.options_from_args(args))
+                                   options=flags.options_from_args(args))
     folder = layout.relative(result.folder)
     print(f"Готово: {result.segments} сегментов.\n"
           f"  кадры и предсказания: {folder}/\n"

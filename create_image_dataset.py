@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 
-from pedpatterns import cli, dataset, labels, patterns
+from pedpatterns import cli, patterns
+from pedpatterns.cli import flags
+from pedpatterns.dataset import build
+from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,29 +17,29 @@ def main(argv: list[str] | None = None) -> int:
         "Часть 3. Собирает датасет изображений dataset_foto/ из разметки labeled.csv "
         "и ключевых кадров в processed_data/.",
     )
-    labels.add_label_arguments(parser)
+    flags.add_label_arguments(parser)
     parser.add_argument("--patterns", type=cli.path, default=None,
                         help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
-    parser.add_argument("--test-share", type=cli.test_share, default=dataset.DEFAULT_TEST_SHARE,
+    parser.add_argument("--test-share", type=cli.test_share, default=build.DEFAULT_TEST_SHARE,
                         help="доля примеров для проверки (test); фильмы или части целиком")
-    parser.add_argument("--seed", type=cli.seed, default=dataset.DEFAULT_SEED,
+    parser.add_argument("--seed", type=cli.seed, default=build.DEFAULT_SEED,
                         help="число для случайного выбора test: с тем же числом выбор повторяется")
-    parser.add_argument("--split-by", choices=dataset.SPLIT_BY, default="film",
+    parser.add_argument("--split-by", choices=build.SPLIT_BY, default="film",
                         help="чем делить на train и test: film — целыми фильмами, part — целыми частями")
     parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
 
     known = patterns.load_patterns(args.patterns)
-    labeled = labels.load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)
+    labeled = load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)
     if labeled.problems:
         print(f"Пропущено строк разметки: {len(labeled.problems)}")
         for problem in labeled.problems[:20]:
             print(f"  - {problem}")
     if labeled.duplicates:
-        print(labels.duplicates_note(labeled.duplicates))
+        print(duplicates_note(labeled.duplicates))
 
-    old = dataset.existing_images(layout)
+    old = build.existing_images(layout)
     if old and not cli.confirm(
         f"В {layout.dataset_foto.name}/ уже есть датасет ({old} изображений). Заменить его новым?",
         assume_yes=args.yes,
@@ -44,12 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         print("Ничего не изменено.")
         return 0
 
-    summary = dataset.build_dataset(
+    summary = build.build_dataset(
         layout, labeled, known, test_share=args.test_share, seed=args.seed, split_by=args.split_by
     )
     vocabulary = list(dict.fromkeys([*known, *labeled.patterns]))
     print(f"\nДатасет собран: {layout.dataset_foto}")
-    print(dataset.format_summary(summary, vocabulary, known))
+    print(build.format_summary(summary, vocabulary, known))
     print("\nДальше: python upload_dataset.py (загрузка на Hugging Face Hub).")
     return 0
 

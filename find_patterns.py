@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from pedpatterns import cli, fsutil, labels, lessonmetrics, patterns, prepare, report, textmodel
+from pedpatterns import cli, fsutil, patterns, progress
+from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
+from pedpatterns.models import textmodel
+from pedpatterns.report import lessonmetrics
+from pedpatterns.report.build import analyse_lesson, processed_parts_for_video, write_index, write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--video", type=cli.text, help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
     parser.add_argument("--retrain", action="store_true", help="обучить модель заново, даже если она свежая")
-    labels.add_label_arguments(parser)
+    flags.add_label_arguments(parser)
     parser.add_argument("--threshold", type=cli.fraction, default=textmodel.DEFAULT_THRESHOLD,
                         help="вероятность, начиная с которой паттерн показывается как найденный")
     parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
                         help="пауза — промежуток без речи не короче стольких секунд")
-    prepare.add_processing_arguments(parser)
+    flags.add_processing_arguments(parser)
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
 
@@ -46,18 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         if model is None:
             print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
                   "а для определения паттернов сначала нужна разметка в Label Studio.")
-    options = prepare.options_from_args(args)
+    options = flags.options_from_args(args)
     pages, failed = [], []
-    for video in cli.progress(videos, "Отчёты", unit="видео"):
+    for video in progress.progress(videos, "Отчёты", unit="видео"):
         try:
-            stem, parts = report.processed_parts_for_video(layout, video, options, args.part_minutes)
-            data = report.analyse_lesson(layout, stem, parts, model, threshold=args.threshold,
+            stem, parts = processed_parts_for_video(layout, video, options, args.part_minutes)
+            data = analyse_lesson(layout, stem, parts, model, threshold=args.threshold,
                                          pause_seconds=args.pause_seconds)
-            pages.append(report.write_report(layout, data))
+            pages.append(write_report(layout, data))
         except UserError as exc:  # one bad video does not cost the others their reports
             failed.append((video, exc.message))
             print(f"\nНе удалось: {exc.message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
-    index = report.write_index(layout)
+    index = write_index(layout)
     print("\nГотово. Отчёты:")
     for page in pages:
         print(f"  {page}")

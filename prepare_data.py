@@ -7,10 +7,12 @@ import argparse
 import sys
 import time
 
-from pedpatterns import cli, fsutil, patterns, prepare
+from pedpatterns import cli, fsutil, patterns
+from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import Part, PartResult, cut_film, is_processed, process_parts
+from pedpatterns.prepare.cutting import Part, cut_film
+from pedpatterns.prepare.processing import PartResult, is_processed, process_parts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ничего не спрашивать: без --part обработать все части")
     parser.add_argument("--force", action="store_true",
                         help="нарезать и обработать заново, даже если результаты уже есть")
-    prepare.add_processing_arguments(parser)
+    flags.add_processing_arguments(parser)
     parser.add_argument("--patterns", type=cli.path,
                         help="свой список паттернов: текстовый файл (по одному в строке) или JSON-список")
     parser.add_argument("--jobs", type=cli.jobs, default=1,
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Размеченные экспертами части не удалены, а перенесены в «{cut.set_aside}».")
 
     chosen = choose_parts(layout, cut.parts, args)
-    options = prepare.options_from_args(args, patterns=pattern_list, force=args.force)
+    options = flags.options_from_args(args, patterns=pattern_list, force=args.force)
 
     def report(result: PartResult) -> None:
         if result.skipped:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from pedpatterns import cli, dataset, fsutil, hub
+from pedpatterns import cli, fsutil
+from pedpatterns.dataset import build, hub
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     private = not args.public
     visibility = "приватный" if private else "ОТКРЫТЫЙ"
 
-    contents = dataset.read_dataset(layout)
+    contents = build.read_dataset(layout)
     settings = hub.read_settings(layout, args.repo)
     tag = args.tag or hub.default_tag()
 

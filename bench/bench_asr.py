@@ -15,7 +15,7 @@ import time
 
 import benchmedia
 
-from pedpatterns import media, speech
+from pedpatterns.prepare import media, speech
 
 MODES = [("последовательно, beam 5", 0, 5), ("последовательно, beam 1", 0, 1), ("пакетами по 8, beam 1", 8, 1)]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import benchmedia
 
-from pedpatterns import media
+from pedpatterns.prepare import media
 
 PART_SECONDS = 600.0
 MOVIEPY_SECONDS = 60.0

@@ -25,8 +25,8 @@ import benchmedia
 import numpy as np
 from PIL import Image
 
-from pedpatterns import imagemodel
 from pedpatterns.layout import Layout
+from pedpatterns.models import imagemodel
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import benchmedia
 
-from pedpatterns import media, speech
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import cut_film
+from pedpatterns.prepare import media, speech
+from pedpatterns.prepare.cutting import cut_film
 
 PART_SECONDS = 600.0
 
@@ -32,7 +32,7 @@ import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import Options, process_part
+from pedpatterns.processing import Options, process_part
 layout = Layout(Path({project!r}))
 options = Options(whisper_model="bundled", language="en", show_progress=False)
 result = process_part(layout, Path({part!r}), options)

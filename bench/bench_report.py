@@ -22,8 +22,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from pedpatterns import report, reportpage, textmodel
 from pedpatterns.layout import Layout
+from pedpatterns.models import textmodel
+from pedpatterns.report.build import analyse_lesson, write_report
+from pedpatterns.report.page import SPEECH_COLOUR, _png, pattern_colour, thumbnail, timeline_png
 from tests.factories import make_processed_part
 from tests.lesson_factory import labelled_features, make_labelled_project, speech, write_transcript
 
@@ -49,13 +51,13 @@ def naive_timeline(data: dict) -> str:
     fig = Figure(figsize=(11, 4))
     ax = fig.add_subplot()
     for s, e in data["speech"]:
-        ax.barh(10, (e - s) / 60, left=s / 60, color=reportpage.SPEECH_COLOUR)
+        ax.barh(10, (e - s) / 60, left=s / 60, color=SPEECH_COLOUR)
     for j, pattern in enumerate(data["model"]["patterns"]):
         for seg in data["segments"]:
             if seg["probabilities"][pattern] >= data["threshold"]:
                 ax.barh(j, (seg["lesson_end"] - seg["lesson_start"]) / 60, left=seg["lesson_start"] / 60,
-                        color=reportpage.pattern_colour(j), alpha=seg["probabilities"][pattern])
-    return reportpage._png(fig)
+                        color=pattern_colour(j), alpha=seg["probabilities"][pattern])
+    return _png(fig)
 
 
 def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
@@ -76,8 +78,8 @@ def main() -> int:
         make_part(layout, part)
 
         def build() -> dict:
-            data = report.analyse_lesson(layout, "Урок", [part], model, threshold=0.5)
-            report.write_report(layout, data)
+            data = analyse_lesson(layout, "Урок", [part], model, threshold=0.5)
+            write_report(layout, data)
             return data
 
         data = build()
@@ -87,11 +89,11 @@ def main() -> int:
               f"{data['summary']['word_count']} слов): {seconds:.2f} с, цель ≤ {GOAL_SECONDS:.0f} с — "
               f"{'OK' if seconds <= GOAL_SECONDS else 'МЕДЛЕННО'}; HTML {size:.2f} МБ")
         frames = [layout.root / seg["keyframe"] for seg in data["segments"]]
-        thumbs = sum(len(reportpage.thumbnail(f) or "") for f in frames)
+        thumbs = sum(len(thumbnail(f) or "") for f in frames)
         whole = sum(len(base64.b64encode(f.read_bytes())) for f in frames)
         print(f"Кадры в странице: миниатюры {thumbs / 1e3:.0f} КБ, кадры целиком {whole / 1e6:.1f} МБ — "
               f"страница была бы в {whole / thumbs:.0f} раз тяжелее")
-        ours = best_of(3, lambda: reportpage.timeline_png(data))
+        ours = best_of(3, lambda: timeline_png(data))
         naive = best_of(3, lambda: naive_timeline(data))
         print(f"Шкала урока: broken_barh по строке {ours * 1000:.0f} мс, barh на каждую полосу "
               f"{naive * 1000:.0f} мс — в {naive / ours:.1f} раза медленнее")

@@ -17,8 +17,9 @@ import benchmedia
 import numpy as np
 import pandas as pd
 
-from pedpatterns import schema, textmodel
-from pedpatterns.labels import LabeledSet
+from pedpatterns import schema
+from pedpatterns.labelstudio.exports import LabeledSet
+from pedpatterns.models import textmodel
 from pedpatterns.patterns import default_patterns
 
 GOAL_SECONDS = 10.0

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pedpatterns import media
+from pedpatterns.prepare import media
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,6 @@ import errno
 # command line (argparse's own code), 130 for Ctrl-C (the shell's convention).
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
-EXIT_NOT_BUILT = 3
 EXIT_INTERRUPTED = 130
 
 

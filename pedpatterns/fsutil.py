@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError, os_error_reason
-from .layout import TMP_PREFIX, fit_name, temp_owner
+from pedpatterns.errors import UserError, os_error_reason
+from pedpatterns.layout import TMP_PREFIX, fit_name, temp_owner
 
 
 def _file_in_the_way(path: Path) -> UserError | None:

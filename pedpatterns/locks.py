@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 from filelock import FileLock, Timeout
 
-from . import fsutil
-from .errors import UserError
-from .layout import Layout
+from pedpatterns import fsutil
+from pedpatterns.errors import UserError
+from pedpatterns.layout import Layout
 
 DEFAULT_WAIT_SECONDS = 6 * 3600.0  # a whole film may be in the other run's hands
 QUIET_WAIT_SECONDS = 1.0  # a moment's wait for another run's quick update is not worth a line

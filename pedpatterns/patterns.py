@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import UserError
+from pedpatterns.errors import UserError
 
 # Name → what an expert looks for. Patterns 1, 2, 3, 6, 7 and 9 are the seed's; 4, 5, 8 and
 # 10 complete the numbering with patterns methodologists commonly name.

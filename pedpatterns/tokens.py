@@ -8,7 +8,7 @@ header, token included). The check says what is wrong and never repeats the toke
 
 from __future__ import annotations
 
-from .errors import UserError
+from pedpatterns.errors import UserError
 
 
 def token_problem(token: str) -> str | None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import dataset, labels, patterns
+from pedpatterns import patterns
+from pedpatterns.dataset import build
+from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, assert_ok, copy_project, make_labelled, run_script
 from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
@@ -39,7 +41,7 @@ def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory, labelled: Path) -> Path:
     layout = copy_project(labelled, tmp_path_factory.mktemp("built"))
     known = patterns.default_patterns()
-    dataset.build_dataset(layout, labels.load_labeled_segments(layout, known_patterns=known), known)
+    build.build_dataset(layout, load_labeled_segments(layout, known_patterns=known), known)
     return layout.root
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pedpatterns import labelstudio, schema
+from pedpatterns import schema
+from pedpatterns.labelstudio.tasks import segment_task
 from pedpatterns.layout import Layout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +104,7 @@ def write_ls_csv(
     task_ids: dict[tuple[str, int], int] = {}
     records = []
     for n, (part, segment, choices, annotator) in enumerate(annotations, 1):
-        data = labelstudio.segment_task(
+        data = segment_task(
             layout,
             {"part": part, "segment": segment, "keyframe": layout.keyframe(part, segment).name,
              "audio": layout.audio_clip(part, segment).name, "film": part.rsplit("_part", 1)[0],

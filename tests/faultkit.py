@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from pedpatterns import labels, patterns
+from pedpatterns import patterns
+from pedpatterns.labelstudio.exports import url_to_path
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests.factories import REPO_ROOT, make_colour_project
 
@@ -104,7 +105,7 @@ def copy_project(src: Path, tmp_path: Path) -> Layout:
 def task_urls_resolve(layout: Layout) -> list[dict]:
     tasks = json.loads(layout.tasks_json.read_text(encoding="utf-8"))
     for task in tasks:
-        assert labels.url_to_path(layout, task["data"]["image"]).is_file()
+        assert url_to_path(layout, task["data"]["image"]).is_file()
     return tasks
 
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pedpatterns import prepare
 from pedpatterns.layout import Layout, part_stem
+from pedpatterns.prepare import cutting
 
 from .factories import make_processed_part, write_ls_csv
 
@@ -57,7 +57,7 @@ def make_known_lesson(layout: Layout, video_stem: str, text: str = "Что та�
     video.write_bytes(b"not decoded: its parts are already processed")
     part = part_stem(video_stem, 1)
     layout.part_films.mkdir(parents=True, exist_ok=True)
-    prepare.write_parts_index(layout, video, [prepare.Part(1, layout.part_path(video_stem, 1), 0.0, 30.0)], 10.0, 30.0)
+    cutting.write_parts_index(layout, video, [cutting.Part(1, layout.part_path(video_stem, 1), 0.0, 30.0)], 10.0, 30.0)
     make_processed_part(layout, part, 2, segment_seconds=15.0, text_of=lambda i: text if i == 0 else "продолжим",
                         features_of=lambda i: {"rms_mean": 0.9 if i == 0 else 0.1, "question_count": 1 - i})
     write_transcript(layout, part, KNOWN_LESSON_WORDS, duration=30.0)

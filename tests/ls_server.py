@@ -30,9 +30,19 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import labelstudio, lsserver, patterns
+from pedpatterns import patterns
+from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.config import label_config_xml
+from pedpatterns.labelstudio.server import (
+    LS_VENV_ENV,
+    LS_VENV_NAME,
+    RunningServer,
+    label_studio_venv,
+    start_server,
+    stop_server,
+)
+from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
-from pedpatterns.lsclient import LabelStudioClient
 from tests.factories import REPO_ROOT, make_processed_part
 
 DOCUMENT_ROOT_NAME = "Проект урока с пробелом"
@@ -47,7 +57,7 @@ class LSServer:
     token: str
     document_root: Path
     startup_seconds: float
-    running: lsserver.RunningServer
+    running: RunningServer
 
     @property
     def layout(self) -> Layout:
@@ -68,9 +78,9 @@ class LSServer:
         rows = make_processed_part(layout, part, n_segments, film=film, **kwargs)
         for row in rows:
             write_mp3(layout.audio_clip(part, int(row["segment"])), frequency=300 + 40 * int(row["segment"]))
-        layout.label_config(part).write_text(labelstudio.label_config_xml(patterns.default_patterns()),
+        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()),
                                              encoding="utf-8")
-        labelstudio.update_tasks_file(layout, part, labelstudio.segment_tasks(layout, rows))
+        update_tasks_file(layout, part, segment_tasks(layout, rows))
         return part, rows
 
 
@@ -96,18 +106,18 @@ def ls_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     global _shared
     if _shared is not None:
         return _shared
-    venv = lsserver.label_studio_venv(REPO_ROOT)
+    venv = label_studio_venv(REPO_ROOT)
     if venv is None:
         pytest.skip(
-            f"Label Studio не установлен: нет {REPO_ROOT / lsserver.LS_VENV_NAME} "
-            f"(make labelstudio) и не задана переменная {lsserver.LS_VENV_ENV}"
+            f"Label Studio не установлен: нет {REPO_ROOT / LS_VENV_NAME} "
+            f"(make labelstudio) и не задана переменная {LS_VENV_ENV}"
         )
     base = tmp_path_factory.mktemp("labelstudio")
     document_root = base / DOCUMENT_ROOT_NAME
     document_root.mkdir()
     Layout(document_root).ensure_top_folders()
-    running = lsserver.start_server(document_root, base / "ls-data", venv=venv)
-    request.config.add_cleanup(lambda: lsserver.stop_server(running))
+    running = start_server(document_root, base / "ls-data", venv=venv)
+    request.config.add_cleanup(lambda: stop_server(running))
     _shared = LSServer(running.url, running.token, running.document_root, running.startup_seconds, running)
     print(f"\nLabel Studio запущен за {running.startup_seconds:.1f} с: {running.url}")
     return _shared

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import media
+from pedpatterns.prepare import media
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = REPO_ROOT.parent / "shared" / "media"
@@ -93,7 +93,7 @@ def write_bad_film(kind: str, path: Path, good: Path) -> Path:
 
 def bundled_model_or_skip() -> str:
     try:
-        from pedpatterns import speech
+        from pedpatterns.prepare import speech
 
         speech.bundled_model_dir()
     except Exception as exc:  # the package is a runtime requirement; say clearly if absent

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import labelstudio
+from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests import factories
 from tests.test_imagemodel import make_labelled_project
@@ -88,7 +88,7 @@ def test_predict_writes_the_documented_shape_and_keeps_videos_apart(project: Lay
 
     tasks = json.loads((folder / "tasks_with_predictions.json").read_text(encoding="utf-8"))
     assert len(tasks) == 8
-    assert tasks[0]["data"]["image"] == labelstudio.local_files_url(project, project.keyframe(first.stem, 0))
+    assert tasks[0]["data"]["image"] == local_files_url(project, project.keyframe(first.stem, 0))
     prediction = tasks[0]["predictions"][0]
     assert prediction["model_version"].startswith("image_pattern_model@")
     assert prediction["result"][0]["from_name"] == "pattern" and prediction["result"][0]["to_name"] == "image"

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from pedpatterns import autolabel, imagemodel, labelstudio, patterns, prepare
+from pedpatterns import patterns
+from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
+from pedpatterns.models import autolabel, imagemodel
+from pedpatterns.prepare import processing
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -34,13 +37,13 @@ def test_pre_annotations_import_and_read_back(ls_server: LSServer) -> None:
     classifier = imagemodel.load_classifier(layout)
 
     result = autolabel.label_video(layout, layout.part_films / f"{part}.mp4", classifier, threshold=0.5,
-                                   options=prepare.Options())
+                                   options=processing.Options())
     written = json.loads((result.folder / autolabel.PREDICTED_TASKS_JSON).read_text(encoding="utf-8"))
     assert len(written) == len(rows)
 
     client = ls_server.client()
     project = client.create_project(ls_server.unique("Подсказки модели"),
-                                    labelstudio.label_config_xml(patterns.default_patterns()))
+                                    label_config_xml(patterns.default_patterns()))
     assert client.import_tasks(project["id"], written) == len(rows)
     served = sorted(client.tasks(project["id"]), key=lambda t: t["data"]["segment"])
     for task, sent in zip(served, written, strict=True):
@@ -51,6 +54,6 @@ def test_pre_annotations_import_and_read_back(ls_server: LSServer) -> None:
         assert prediction["model_version"] == expected["model_version"]
         assert prediction["score"] == pytest.approx(expected["score"])
         (choice,) = prediction["result"]
-        assert choice["from_name"] == labelstudio.CHOICES_TAG and choice["to_name"] == labelstudio.IMAGE_TAG
+        assert choice["from_name"] == CHOICES_TAG and choice["to_name"] == IMAGE_TAG
         assert choice["value"]["choices"] == expected["result"][0]["value"]["choices"]
         assert set(choice["value"]["choices"]) <= set(classes)

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import dataset, evaluation, labels, patterns
+from pedpatterns import patterns
+from pedpatterns.dataset import build
 from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.exports import LabeledSet, load_labeled_segments
 from pedpatterns.layout import TMP_PREFIX, Layout
+from pedpatterns.models import evaluation
 from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
 
 P1, P2, P3 = patterns.default_patterns()[:3]
@@ -42,8 +45,8 @@ def build_project(root: Path, films: tuple[str, ...] = FILMS, parts_per_film: in
     return layout
 
 
-def labeled(layout: Layout) -> labels.LabeledSet:
-    return labels.load_labeled_segments(layout, known_patterns=patterns.default_patterns())
+def labeled(layout: Layout) -> LabeledSet:
+    return load_labeled_segments(layout, known_patterns=patterns.default_patterns())
 
 
 def read_split(layout: Layout, split: str) -> list[dict]:
@@ -106,11 +109,11 @@ def project(tmp_path: Path) -> Layout:
 
 def test_image_names_are_ascii_unique_and_order_free() -> None:
     keys = [("Урок 1_part001", 0), ("Урок_1_part001", 0), ("Щука ёж_part002", 12)]
-    names = dataset.image_names(keys)
+    names = build.image_names(keys)
     assert all(n.isascii() and " " not in n and n.endswith(".jpg") for n in names.values())
     assert len(set(names.values())) == 3
     assert names[("Щука ёж_part002", 12)] == "Shchuka_ezh_part002_seg012.jpg"
-    assert dataset.image_names(reversed(keys)) == names
+    assert build.image_names(reversed(keys)) == names
 
 
 def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
@@ -128,7 +131,7 @@ def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
 
 
 def test_split_never_shares_a_film_or_part(project: Layout) -> None:
-    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.3, seed=7)
+    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.3, seed=7)
     train, test = read_split(project, "train"), read_split(project, "test")
     assert train and test and summary.split_by == "film"
     assert not {r["part"] for r in train} & {r["part"] for r in test}
@@ -137,10 +140,10 @@ def test_split_never_shares_a_film_or_part(project: Layout) -> None:
 
 
 def test_metadata_fields_and_copied_images(project: Layout) -> None:
-    dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    build.build_dataset(project, labeled(project), patterns.default_patterns())
     rows = read_split(project, "train") + read_split(project, "test")
     row = next(r for r in rows if r["part"] == "Урок математики_part002" and r["segment"] == 1)
-    assert set(row) == {"file_name", *dataset.METADATA_COLUMNS}
+    assert set(row) == {"file_name", *build.METADATA_COLUMNS}
     assert row["labels"] == [P2, P3]  # two annotators: P2 by both, P3 by one of two (share 0.5)
     assert row["annotators"] == 2 and row["agreement"] == pytest.approx(0.75)
     assert row["film"] == "Урок математики" and row["text"] == "фраза 0-1?"
@@ -154,7 +157,7 @@ def test_metadata_fields_and_copied_images(project: Layout) -> None:
 
 
 def test_loads_with_datasets_imagefolder_labels_as_list(project: Layout, tmp_path: Path) -> None:
-    dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
     seen = load_with_datasets(tmp_path, "imagefolder", str(project.dataset_foto))
     assert set(seen) == {"train", "test"}
     assert seen["train"]["rows"] + seen["test"]["rows"] == 16
@@ -166,43 +169,43 @@ def test_loads_with_datasets_imagefolder_labels_as_list(project: Layout, tmp_pat
 
 
 def test_failure_midway_leaves_previous_dataset_whole(project: Layout) -> None:
-    dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    build.build_dataset(project, labeled(project), patterns.default_patterns())
     before = snapshot(project.dataset_foto)
     assert "README.md" in before and any(k.startswith("train/") for k in before)
     fresh = labeled(project)
     # A keyframe vanishes between reading the labels and copying: the build must stop.
     Path(fresh.frame.iloc[-1]["keyframe"]).unlink()
     with pytest.raises(UserError, match="не изменён"):
-        dataset.build_dataset(project, fresh, patterns.default_patterns(), seed=99)
+        build.build_dataset(project, fresh, patterns.default_patterns(), seed=99)
     assert snapshot(project.dataset_foto) == before
     assert not [p for p in project.root.iterdir() if p.name.startswith(TMP_PREFIX)]
 
 
 def test_one_film_splits_by_part_and_one_part_goes_to_train(tmp_path: Path) -> None:
     one_film = build_project(tmp_path / "один фильм", films=("Урок",), parts_per_film=3)
-    summary = dataset.build_dataset(one_film, labeled(one_film), patterns.default_patterns())
+    summary = build.build_dataset(one_film, labeled(one_film), patterns.default_patterns())
     assert summary.split_by == "part" and summary.images["test"] > 0
     assert not {r["part"] for r in read_split(one_film, "train")} & {r["part"] for r in read_split(one_film, "test")}
     assert any("один фильм" in n for n in summary.notes)
 
     one_part = build_project(tmp_path / "одна часть", films=("Урок",), parts_per_film=1)
-    summary = dataset.build_dataset(one_part, labeled(one_part), patterns.default_patterns())
+    summary = build.build_dataset(one_part, labeled(one_part), patterns.default_patterns())
     assert summary.images == {"train": 4, "test": 0} and not one_part.dataset_split("test").exists()
     assert any("невозможно" in n for n in summary.notes)
-    assert "невозможно" in dataset.format_summary(summary, patterns.default_patterns())
+    assert "невозможно" in build.format_summary(summary, patterns.default_patterns())
 
 
 def test_summary_flags_rare_patterns(project: Layout) -> None:
-    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
     weak = summary.weak_patterns(patterns.default_patterns())
     assert P1 not in weak and weak[patterns.default_patterns()[5]] == "нет ни одного примера"
-    text = dataset.format_summary(summary, patterns.default_patterns())
+    text = build.format_summary(summary, patterns.default_patterns())
     assert "train — 8, test — 8" in text and "Мало примеров" in text
 
 
 def test_unreadable_image_is_skipped_and_reported(project: Layout) -> None:
     project.keyframe("Урок английского_part001", 2).write_bytes(b"not a jpeg")
-    summary = dataset.build_dataset(project, labeled(project), patterns.default_patterns())
+    summary = build.build_dataset(project, labeled(project), patterns.default_patterns())
     assert sum(summary.images.values()) == 15 and len(summary.skipped) == 1
     assert "сегмент 2" in summary.skipped[0]
 

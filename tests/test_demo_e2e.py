@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pedpatterns import labels, prepare
+from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
+from pedpatterns.prepare import cutting
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = "Урок английского 5 класс.mp4"
@@ -41,7 +42,7 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, str,
 
 def test_parts_and_processed_segments(demo_project) -> None:
     layout, _, _ = demo_project
-    parts = prepare.read_parts(layout, "Урок английского 5 класс")
+    parts = cutting.read_parts(layout, "Урок английского 5 класс")
     assert parts is not None and len(parts) == 3
     assert parts[1].start == pytest.approx(parts[0].duration, abs=0.05)  # true starts carried on
     for part in parts:
@@ -56,7 +57,7 @@ def test_parts_and_processed_segments(demo_project) -> None:
 
 def test_bundled_labels_map_onto_the_demo_segments(demo_project) -> None:
     layout, _, _ = demo_project
-    labelled = labels.load_labeled_segments(layout)
+    labelled = load_labeled_segments(layout)
     assert labelled.problems == [] and len(labelled.frame) >= 12
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pedpatterns import evaluation as ev
+from pedpatterns.models import evaluation as ev
 
 
 def test_group_split_never_shares_a_group() -> None:

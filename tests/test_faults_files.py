@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from pedpatterns import labelstudio
+from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import PART_FILMS, REPLACED_PREFIX, TMP_PREFIX, Layout
-from pedpatterns.prepare import film_stem
+from pedpatterns.prepare.cutting import film_stem
 from tests.faultkit import (
     FILM,
     PROCESS,
@@ -78,7 +78,7 @@ def new_entries(before: dict[str, str], root: Path) -> list[str]:
 def assert_kept_adding_tasks(before: dict[str, str], old_tasks: list[dict], layout: Layout) -> None:
     """Every file unchanged but tasks.json, which may only have gained tasks."""
     assert_kept({p: h for p, h in before.items() if p != "tasks.json"}, layout.root)
-    now = labelstudio.read_tasks(layout.tasks_json)
+    now = read_tasks(layout.tasks_json)
     assert all(task in now for task in old_tasks)
 
 
@@ -178,7 +178,7 @@ def test_the_same_lesson_copied_in_again_reuses_its_parts(lesson: dict, tmp_path
 def test_another_video_under_a_used_name_gets_its_own_parts(lesson: dict, tmp_path: Path) -> None:
     layout = copy_project(lesson["root"], tmp_path)
     make_video(layout.films / f"{FILM}.mov", 14, gop=20)  # X.mov beside X.mp4: another lesson, no speech
-    before, old_tasks = tree(layout.root), labelstudio.read_tasks(layout.tasks_json)
+    before, old_tasks = tree(layout.root), read_tasks(layout.tasks_json)
 
     result = run("prepare_data.py", *lesson["args"], "--film", f"{FILM}.mov", "--part", "1", root=layout.root)
     assert_ok(result)
@@ -194,7 +194,7 @@ def test_a_replaced_film_never_overwrites_labelled_parts(lesson: dict, tmp_path:
     layout = copy_project(lesson["root"], tmp_path)
     label_part(layout, PART1)
     make_video(layout.films / f"{FILM}.mp4", 20, gop=20)  # the same name, another recording
-    before, old_tasks = tree(layout.root), labelstudio.read_tasks(layout.tasks_json)
+    before, old_tasks = tree(layout.root), read_tasks(layout.tasks_json)
     labelled_files = {p: h for p, h in before.items() if p.startswith(f"processed_data/{PART1}/") and h != "<dir>"}
     assert labelled_files
 
@@ -254,13 +254,12 @@ def test_two_runs_on_two_films_keep_every_task(tmp_path: Path, model: str) -> No
 
 RACER = """
 import sys, time
-from pedpatterns import labelstudio
-from pedpatterns.prepare import film_stem
+from pedpatterns.labelstudio.tasks import update_tasks_file
 from pedpatterns.layout import Layout
 layout, part, start = Layout(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 time.sleep(max(0.0, start - time.time()))  # all racers begin together
 for n in range(1, 101):
-    labelstudio.update_tasks_file(layout, part, [{"data": {"part": part, "segment": i}} for i in range(n)])
+    update_tasks_file(layout, part, [{"data": {"part": part, "segment": i}} for i in range(n)])
 """
 
 
@@ -274,7 +273,7 @@ def test_racing_updates_of_tasks_json_lose_nothing(tmp_path: Path) -> None:
               for k in range(4)]
     for racer in racers:
         assert racer.wait(120) == 0, racer.stderr.read()
-    tasks = labelstudio.read_tasks(layout.tasks_json)
+    tasks = read_tasks(layout.tasks_json)
     assert sorted((t["data"]["part"], t["data"]["segment"]) for t in tasks) == [
         (f"часть {k}", i) for k in range(4) for i in range(100)]
 

@@ -31,7 +31,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from pedpatterns import labelstudio
+from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.layout import Layout
 from tests.factories import REPO_ROOT
 from tests.faultkit import (
@@ -586,6 +586,6 @@ def test_prepare_accepts_xml_special_names_and_the_config_reads_them_back(tmp_pa
     assert_refused(result, "нет видео")  # the list passed; the empty films/ is what stops it
     assert "паттерн" not in result.err.lower()
 
-    root = ElementTree.fromstring(labelstudio.label_config_xml(ODD_BUT_FINE))
+    root = ElementTree.fromstring(label_config_xml(ODD_BUT_FINE))
     values = [choice.get("value") for choice in root.iter("Choice")]
     assert values == ODD_BUT_FINE

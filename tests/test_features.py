@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pedpatterns import media, schema, segments
-from pedpatterns.features import frame_features, question_waits, segment_features
-from pedpatterns.speech import Word
+from pedpatterns import schema
+from pedpatterns.prepare import media, segments
+from pedpatterns.prepare.features import frame_features, question_waits, segment_features
+from pedpatterns.prepare.speech import Word
 from tests.part1_helpers import JFK, require_shared_media
 
 RATE = 16000

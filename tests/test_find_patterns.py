@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pedpatterns import prepare
 from pedpatterns.layout import Layout
+from pedpatterns.prepare import cutting
 
 from .lesson_factory import make_known_lesson, make_labelled_project
 from .part1_helpers import bundled_model_or_skip, make_video, require_shared_media
@@ -106,5 +106,5 @@ def test_a_real_new_video_is_cut_recognised_and_reported(tmp_path: Path) -> None
     data = json.loads(lay.report_json("Новый урок 1").read_text(encoding="utf-8"))
     texts = " ".join(s["text"] for s in data["segments"])
     assert "fellow Americans" in texts
-    assert len(prepare.read_parts(lay, "Новый урок 1")) == 2  # 30 s cut into 15-s parts
+    assert len(cutting.read_parts(lay, "Новый урок 1")) == 2  # 30 s cut into 15-s parts
     assert 0.2 < data["summary"]["speech_share"] < 0.6  # 11 s of speech in 30 s

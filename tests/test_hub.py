@@ -11,7 +11,8 @@ import pytest
 import yaml
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-from pedpatterns import dataset, hub, patterns
+from pedpatterns import patterns
+from pedpatterns.dataset import build, hub
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
 from tests.test_dataset import build_project, labeled, load_with_datasets, offline_env, run_script, snapshot
@@ -23,7 +24,7 @@ REPO = "ivanova/uroki-patterns"
 @pytest.fixture
 def built(tmp_path: Path) -> Layout:
     layout = build_project(tmp_path / "проект школы")
-    dataset.build_dataset(layout, labeled(layout), patterns.default_patterns(), test_share=0.5)
+    build.build_dataset(layout, labeled(layout), patterns.default_patterns(), test_share=0.5)
     return layout
 
 
@@ -40,7 +41,7 @@ def front_matter(card: str) -> dict:
 
 
 def stage(layout: Layout, out: Path, private: bool = True) -> Path:
-    contents = dataset.read_dataset(layout)
+    contents = build.read_dataset(layout)
     return hub.stage(layout, contents, out, repo_id=REPO, license_id=hub.DEFAULT_LICENSE, private=private)
 
 
@@ -165,7 +166,7 @@ def test_missing_dataset_token_or_repo_are_explained(tmp_path: Path) -> None:
     assert no_data.returncode == 1 and "python create_image_dataset.py" in no_data.stderr
     assert "Traceback" not in no_data.stderr
 
-    dataset.build_dataset(empty, labeled(empty), patterns.default_patterns())
+    build.build_dataset(empty, labeled(empty), patterns.default_patterns())
     no_env = run_script("upload_dataset.py", "--root", str(empty.root), "--yes", "--repo", REPO, env=env)
     assert no_env.returncode == 1 and ".env" in no_env.stderr and "Access Tokens" in no_env.stderr
     assert "write" in no_env.stderr and "Traceback" not in no_env.stderr

@@ -3,8 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import labels
 from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.exports import (
+    load_labeled_segments,
+    merge_annotations,
+    parse_choices,
+    read_export,
+    url_to_path,
+)
 from pedpatterns.layout import Layout
 from tests.factories import make_processed_part, write_ls_csv
 
@@ -28,16 +34,16 @@ def project(tmp_path: Path) -> Layout:
     ({"choices": ["x"]}, ("x",)),
 ])
 def test_parse_choices(cell, expected) -> None:
-    assert labels.parse_choices(cell) == expected
+    assert parse_choices(cell) == expected
 
 
 def test_merge_majority_and_agreement() -> None:
-    assert labels.merge_annotations([["a", "b"]]) == (["a", "b"], 1.0)
-    chosen, agreement = labels.merge_annotations([["a"], ["b"]])
+    assert merge_annotations([["a", "b"]]) == (["a", "b"], 1.0)
+    chosen, agreement = merge_annotations([["a"], ["b"]])
     assert chosen == ["a", "b"] and agreement == 0.5
-    chosen, agreement = labels.merge_annotations([["a"], ["a"], ["b"]])
+    chosen, agreement = merge_annotations([["a"], ["a"], ["b"]])
     assert chosen == ["a"] and agreement == pytest.approx(2 / 3)
-    assert labels.merge_annotations([["a"], ["b"]], min_share=0.75)[0] == []
+    assert merge_annotations([["a"], ["b"]], min_share=0.75)[0] == []
 
 
 def test_reads_ls_csv_merges_and_joins_segments(project: Layout) -> None:
@@ -47,7 +53,7 @@ def test_reads_ls_csv_merges_and_joins_segments(project: Layout) -> None:
         (part, 1, [P2], "a@x"),
         (part, 2, [], "a@x"),
     ])
-    result = labels.load_labeled_segments(project, csv_path, known_patterns=[P1, P2])
+    result = load_labeled_segments(project, csv_path, known_patterns=[P1, P2])
     frame = result.frame.set_index("segment")
     assert list(frame.index) == [0, 1]
     assert frame.loc[0, "labels"] == [P1, P2] and frame.loc[0, "annotators"] == 2
@@ -60,16 +66,16 @@ def test_reads_ls_csv_merges_and_joins_segments(project: Layout) -> None:
 def test_excel_csv_semicolon_cp1251(project: Layout) -> None:
     path = write_ls_csv(project, project.root / "excel.csv", [("Урок 1_part001", 3, [P1], "a")],
                         delimiter=";", encoding="cp1251")
-    assert labels.load_labeled_segments(project, path).frame["labels"].tolist() == [[P1]]
+    assert load_labeled_segments(project, path).frame["labels"].tolist() == [[P1]]
 
 
 def test_urls_outside_the_project_are_refused(project: Layout) -> None:
     for url in ["/data/local-files/?d=../secret.jpg", "/data/local-files/?d=/etc/passwd",
                 "http://evil.example/data/local-files/?d=processed_data/x.jpg", "file:///etc/passwd"]:
         with pytest.raises(UserError):
-            labels.url_to_path(project, url)
+            url_to_path(project, url)
     encoded = "%D0%A3%D1%80%D0%BE%D0%BA%201_part001"
-    ok = labels.url_to_path(project, f"/data/local-files/?d=processed_data/{encoded}/segment_000_keyframe.jpg")
+    ok = url_to_path(project, f"/data/local-files/?d=processed_data/{encoded}/segment_000_keyframe.jpg")
     assert ok == project.keyframe("Урок 1_part001", 0)
 
 
@@ -77,18 +83,18 @@ def test_missing_files_are_reported_and_nothing_usable_is_an_error(project: Layo
     part = "Урок 1_part001"
     path = write_ls_csv(project, project.labeled_csv, [(part, 0, [P1], "a"), (part, 1, [P2], "a")])
     project.keyframe(part, 1).unlink()
-    result = labels.load_labeled_segments(project, path)
+    result = load_labeled_segments(project, path)
     assert len(result.frame) == 1 and any("не найден" in p for p in result.problems)
     project.keyframe(part, 0).unlink()
     with pytest.raises(UserError, match="нет ни одного"):
-        labels.load_labeled_segments(project, path)
+        load_labeled_segments(project, path)
 
 
 def test_csv_without_choices_column_names_found_columns(project: Layout) -> None:
     path = project.root / "bad.csv"
     path.write_text("image,foo\nx,y\n", encoding="utf-8")
     with pytest.raises(UserError, match="Найдены колонки: image, foo"):
-        labels.read_export(path)
+        read_export(path)
 
 
 def test_json_and_json_min_exports(project: Layout) -> None:
@@ -99,8 +105,8 @@ def test_json_and_json_min_exports(project: Layout) -> None:
         {"id": 6, "completed_by": 2, "was_cancelled": True, "result": []},
     ]}]
     (project.root / "full.json").write_text(json.dumps(full, ensure_ascii=False), encoding="utf-8")
-    result = labels.load_labeled_segments(project, project.root / "full.json")
+    result = load_labeled_segments(project, project.root / "full.json")
     assert result.frame["labels"].tolist() == [[P1, P2]] and result.frame["annotators"].tolist() == [1]
     mini = [{"image": url, "pattern": {"choices": [P2]}, "annotator": "a", "annotation_id": 1}]
     (project.root / "min.json").write_text(json.dumps(mini, ensure_ascii=False), encoding="utf-8")
-    assert labels.load_labeled_segments(project, project.root / "min.json").frame["labels"].tolist() == [[P2]]
+    assert load_labeled_segments(project, project.root / "min.json").frame["labels"].tolist() == [[P2]]

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import labels, lsproject
 from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.exports import load_labeled_segments, read_export, url_to_path
+from pedpatterns.labelstudio.project import (
+    DEFAULT_URL,
+    TOKEN_VAR,
+    URL_VAR,
+    connection_settings,
+    export_labels,
+    setup_project,
+)
+from pedpatterns.labelstudio.server import free_port
 from pedpatterns.layout import Layout
-from pedpatterns.lsclient import LabelStudioClient
-from pedpatterns.lsserver import free_port
 from pedpatterns.patterns import default_patterns
 from tests.factories import make_processed_part
 
@@ -40,11 +48,11 @@ def project(tmp_path: Path) -> Layout:
 
 def _check(layout: Layout, path: Path) -> None:
     got = {}
-    for ann in labels.read_export(path):
+    for ann in read_export(path):
         if ann.is_answer:
-            got[(layout.keyframe_owner(labels.url_to_path(layout, ann.image_url))[1], ann.annotator)] = ann.choices
+            got[(layout.keyframe_owner(url_to_path(layout, ann.image_url))[1], ann.annotator)] = ann.choices
     assert {k: set(v) for k, v in got.items()} == {k: set(v) for k, v in ANSWERS.items()}
-    frame = labels.load_labeled_segments(layout, path, known_patterns=P).frame.set_index("segment")
+    frame = load_labeled_segments(layout, path, known_patterns=P).frame.set_index("segment")
     assert sorted(frame.index) == sorted(EXPECTED)
     for segment, (chosen, annotators, agreement) in EXPECTED.items():
         assert frame.loc[segment, "labels"] == chosen
@@ -85,49 +93,50 @@ def test_empty_exports_are_a_message(project: Layout, tmp_path: Path) -> None:
     header_only = tmp_path / "header.csv"  # what Label Studio exports from a project without annotations
     header_only.write_text('"annotation_id","annotator","created_at","lead_time","updated_at"\n', encoding="utf-8")
     with pytest.raises(UserError, match="нет ни одной разметки"):
-        labels.load_labeled_segments(project, header_only)
+        load_labeled_segments(project, header_only)
     unannotated = tmp_path / "unannotated.csv"
     lines = (DATA / "export-all-tasks.csv").read_text(encoding="utf-8").splitlines()
     unannotated.write_text("\n".join([lines[0], *(ln for ln in lines[1:] if ln.startswith('""'))]), encoding="utf-8")
     with pytest.raises(UserError, match="нет ни одной разметки"):
-        labels.load_labeled_segments(project, unannotated)
+        load_labeled_segments(project, unannotated)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(UserError, match="пуст"):
-        labels.load_labeled_segments(project, empty)
+        load_labeled_segments(project, empty)
 
 
 def test_server_down_is_a_message_and_nothing_is_written(project: Layout, tmp_path: Path) -> None:
     client = LabelStudioClient(f"http://127.0.0.1:{free_port()}", "0" * 40)
     with pytest.raises(UserError, match="не отвечает"):
-        lsproject.export_labels(client, project, 1, tmp_path / "labeled.csv")
+        export_labels(client, project, 1, tmp_path / "labeled.csv")
     with pytest.raises(UserError, match="не отвечает"):
-        lsproject.setup_project(client, _with_tasks(project), "x")
+        setup_project(client, _with_tasks(project), "x")
     assert not (tmp_path / "labeled.csv").exists()
 
 
 def _with_tasks(layout: Layout) -> Layout:
-    from pedpatterns import labelstudio
+    from pedpatterns.labelstudio.config import label_config_xml
+    from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 
-    layout.label_config(PART).write_text(labelstudio.label_config_xml(P), encoding="utf-8")
+    layout.label_config(PART).write_text(label_config_xml(P), encoding="utf-8")
     rows = list(csv.DictReader(layout.segments_csv(PART).open(encoding="utf-8")))
-    labelstudio.update_tasks_file(layout, PART, labelstudio.segment_tasks(layout, rows))
+    update_tasks_file(layout, PART, segment_tasks(layout, rows))
     return layout
 
 
 def test_missing_token_url_and_settings_from_env_file(project: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(lsproject.URL_VAR, raising=False)
-    monkeypatch.delenv(lsproject.TOKEN_VAR, raising=False)
-    assert lsproject.connection_settings(project, None, None) == (lsproject.DEFAULT_URL, "")
+    monkeypatch.delenv(URL_VAR, raising=False)
+    monkeypatch.delenv(TOKEN_VAR, raising=False)
+    assert connection_settings(project, None, None) == (DEFAULT_URL, "")
     with pytest.raises(UserError, match="токен"):
-        LabelStudioClient(lsproject.DEFAULT_URL, "")
+        LabelStudioClient(DEFAULT_URL, "")
     project.env_file.write_text("LABEL_STUDIO_URL=http://127.0.0.1:9999\nLABEL_STUDIO_API_KEY=abc\n", encoding="utf-8")
-    assert lsproject.connection_settings(project, None, None) == ("http://127.0.0.1:9999", "abc")
-    assert lsproject.connection_settings(project, "http://x:1", "t") == ("http://x:1", "t")
+    assert connection_settings(project, None, None) == ("http://127.0.0.1:9999", "abc")
+    assert connection_settings(project, "http://x:1", "t") == ("http://x:1", "t")
 
 
 def test_setup_needs_processed_parts_and_tasks(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
     client = LabelStudioClient(f"http://127.0.0.1:{free_port()}", "0" * 40)
     with pytest.raises(UserError, match=r"prepare_data\.py"):
-        lsproject.setup_project(client, layout, "x")
+        setup_project(client, layout, "x")

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pedpatterns import labels, lsproject, patterns
+from pedpatterns import patterns
 from pedpatterns.errors import UserError
-from pedpatterns.lsclient import LabelStudioClient
+from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.exports import load_labeled_segments, read_export, url_to_path
+from pedpatterns.labelstudio.project import export_labels, setup_project
 from tests.factories import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def test_round_trip_two_annotators_and_every_export(ls_server: LSServer, tmp_pat
     client = ls_server.client()
     title = ls_server.unique("Круговой тест")
 
-    report = lsproject.setup_project(client, layout, title)
+    report = setup_project(client, layout, title)
     assert report.created and report.storage_added and report.imported >= 4
     project = client.project(report.project_id)
     assert project["label_config"].strip() == layout.label_config(part).read_text(encoding="utf-8").strip()
@@ -71,7 +73,7 @@ def test_round_trip_two_annotators_and_every_export(ls_server: LSServer, tmp_pat
         (2, str(expert["id"])): {P[9]},
     }
 
-    csv_path, count = lsproject.export_labels(client, layout, report.project_id, tmp_path / "labeled.csv")
+    csv_path, count = export_labels(client, layout, report.project_id, tmp_path / "labeled.csv")
     assert count == len(posted)
     exports = {"csv": csv_path}
     for name, kind, all_tasks in (("all.csv", "CSV", True), ("full.json", "JSON", True),
@@ -82,13 +84,13 @@ def test_round_trip_two_annotators_and_every_export(ls_server: LSServer, tmp_pat
     expected = {0: ([P[0], P[2]], 2, 1.0), 1: ([P[1], P[3]], 2, 0.5), 2: ([P[9]], 1, 1.0)}
     for name, path in exports.items():
         got = {}
-        for ann in labels.read_export(path):
+        for ann in read_export(path):
             if ann.is_answer:
-                owner = layout.keyframe_owner(labels.url_to_path(layout, ann.image_url))
+                owner = layout.keyframe_owner(url_to_path(layout, ann.image_url))
                 assert owner is not None and owner[0] == part, name
                 got[(owner[1], ann.annotator)] = set(ann.choices)
         assert got == posted, name
-        frame = labels.load_labeled_segments(layout, path, known_patterns=P).frame.set_index("segment")
+        frame = load_labeled_segments(layout, path, known_patterns=P).frame.set_index("segment")
         assert set(frame.index) == set(expected), name
         for segment, (chosen, annotators, agreement) in expected.items():
             assert frame.loc[segment, "labels"] == chosen, (name, segment)
@@ -98,11 +100,11 @@ def test_round_trip_two_annotators_and_every_export(ls_server: LSServer, tmp_pat
             assert Path(frame.loc[segment, "keyframe"]) == layout.keyframe(part, segment)
 
     # A stricter rule: with two annotators, a pattern needs both.
-    strict = labels.load_labeled_segments(layout, csv_path, min_share=1.0).frame.set_index("segment")
+    strict = load_labeled_segments(layout, csv_path, min_share=1.0).frame.set_index("segment")
     assert list(strict.index) == [0, 2] and strict.loc[0, "labels"] == [P[0], P[2]]
 
     # Running setup again imports nothing twice and connects no second storage.
-    again = lsproject.setup_project(client, layout, title)
+    again = setup_project(client, layout, title)
     assert not again.created and not again.storage_added and again.imported == 0
 
 
@@ -118,7 +120,7 @@ def test_wrong_token_is_a_russian_message_and_nothing_is_written(ls_server: LSSe
     for token in ("0" * 40, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"):
         client = LabelStudioClient(ls_server.url, token)
         with pytest.raises(UserError, match="не принял токен"):
-            lsproject.export_labels(client, ls_server.layout, 1, tmp_path / "labeled.csv")
+            export_labels(client, ls_server.layout, 1, tmp_path / "labeled.csv")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -128,7 +130,7 @@ def test_empty_project_export_is_refused(ls_server: LSServer, tmp_path: Path) ->
     target = tmp_path / "labeled.csv"
     target.write_text("old", encoding="utf-8")
     with pytest.raises(UserError, match="нет ни одной разметки"):
-        lsproject.export_labels(client, ls_server.layout, project["id"], target)
+        export_labels(client, ls_server.layout, project["id"], target)
     assert target.read_text(encoding="utf-8") == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["labeled.csv"]
 
 
@@ -155,6 +157,6 @@ def test_command_line_setup_and_export(ls_server: LSServer, tmp_path: Path) -> N
     client.annotate(task["id"], [P[4]])
     result = run("export", "--root", str(layout.root), "--project-title", title, "--output", str(output))
     assert result.returncode == 0, result.stderr
-    assert labels.load_labeled_segments(layout, output).frame["labels"].tolist() == [[P[4]]]
+    assert load_labeled_segments(layout, output).frame["labels"].tolist() == [[P[4]]]
     result = run("export", "--root", str(layout.root), "--project-title", "Нет такого проекта")
     assert result.returncode == 1 and "Нет такого проекта" in result.stderr and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pedpatterns import labels
+from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.patterns import default_patterns
 from tests.factories import REPO_ROOT
 
@@ -60,7 +60,7 @@ def test_makes_a_real_export_with_every_pattern(ls_server: LSServer, tmp_path) -
     assert path == output and count >= 2 * len(LESSON)
     # The shared server's project root may hold other tests' parts too: the tool labels every
     # task of the project, so its guarantees hold for the whole export.
-    frame = labels.load_labeled_segments(layout, output, known_patterns=P).frame
+    frame = load_labeled_segments(layout, output, known_patterns=P).frame
     assert (frame["part"] == part).sum() == len(LESSON)
     uses = Counter(p for chosen in frame["labels"] for p in chosen)
     assert all(uses[p] >= 2 for p in P), uses

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pedpatterns import media
 from pedpatterns.errors import UserError
+from pedpatterns.prepare import media
 from tests.part1_helpers import JFK, make_video, require_shared_media, write_bad_film
 
 BANNER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':

@@ -20,9 +20,11 @@ import pandas as pd
 import pytest
 
 import prepare_data
-from pedpatterns import cli, labelstudio, media, schema
+from pedpatterns import cli, schema
+from pedpatterns.labelstudio.config import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from pedpatterns.layout import TMP_PREFIX, Layout
-from pedpatterns.prepare import cut_film, read_parts
+from pedpatterns.prepare import media
+from pedpatterns.prepare.cutting import cut_film, read_parts
 from tests.part1_helpers import (
     BAD_FILMS,
     JFK,
@@ -166,10 +168,10 @@ def test_boundaries_inside_a_phrase_move_to_its_pause(part1_lesson: dict) -> Non
 def _urls_resolve(layout: Layout) -> list[dict]:
     tasks = json.loads(layout.tasks_json.read_text(encoding="utf-8"))
     for task in tasks:
-        for key in (labelstudio.IMAGE_TAG, labelstudio.AUDIO_TAG):
+        for key in (IMAGE_TAG, AUDIO_TAG):
             url = task["data"][key]
-            assert url.startswith(labelstudio.LOCAL_FILES_PREFIX)
-            assert (layout.root / unquote(url[len(labelstudio.LOCAL_FILES_PREFIX) :])).is_file(), url
+            assert url.startswith(LOCAL_FILES_PREFIX)
+            assert (layout.root / unquote(url[len(LOCAL_FILES_PREFIX) :])).is_file(), url
     return tasks
 
 

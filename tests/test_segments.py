@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pedpatterns import media, segments
+from pedpatterns.prepare import media, segments
 from tests.part1_helpers import JFK, require_shared_media
 
 RATE = 16000

@@ -7,8 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from pedpatterns import media, speech
 from pedpatterns.errors import UserError
+from pedpatterns.prepare import media, speech
 from tests.part1_helpers import JFK, bundled_model_or_skip, require_shared_media
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pedpatterns import textmodel
 from pedpatterns.errors import UserError
-from pedpatterns.labels import load_labeled_segments
+from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
+from pedpatterns.models import textmodel
 
 from .factories import write_ls_csv
 from .lesson_factory import make_labelled_project

@@ -21,11 +21,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from pedpatterns import lsproject, lsserver
 from pedpatterns.cli import layout_from, make_parser, run
 from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.project import export_labels, project_label_config, setup_project
+from pedpatterns.labelstudio.server import label_studio_server
 from pedpatterns.layout import Layout
-from pedpatterns.lsclient import LabelStudioClient
 from pedpatterns.patterns import default_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,11 +106,11 @@ def expert_choices(
 def label_project(client: LabelStudioClient, layout: Layout, output: Path, title: str = TITLE) -> tuple[Path, int]:
     """Set the project up, annotate every task as two experts, export CSV to ``output``."""
     patterns = default_patterns()
-    config = lsproject.project_label_config(layout)
+    config = project_label_config(layout)
     missing = [p for p in patterns if p not in config]
     if missing:
         raise UserError(f"В конфигурации разметки нет паттернов по умолчанию: {', '.join(missing)}.")
-    report = lsproject.setup_project(client, layout, title)
+    report = setup_project(client, layout, title)
     tasks = sorted(client.tasks(report.project_id),
                    key=lambda t: (str(t["data"].get("part")), int(t["data"].get("segment", 0))))
     tasks = [t for t in tasks if not t.get("total_annotations") and not t.get("cancelled_annotations")]
@@ -119,7 +120,7 @@ def label_project(client: LabelStudioClient, layout: Layout, output: Path, title
     for task, (one, two) in zip(tasks, choices, strict=True):
         client.annotate(task["id"], one)
         client.annotate(task["id"], two, completed_by=expert2["id"])
-    return lsproject.export_labels(client, layout, report.project_id, output)
+    return export_labels(client, layout, report.project_id, output)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or layout.labeled_csv
     with tempfile.TemporaryDirectory(prefix="pedpatterns-ls-") as data_dir:
         print("Запускаю Label Studio (первый запуск — около полутора минут)…", flush=True)
-        with lsserver.label_studio_server(layout.root, Path(data_dir)) as server:
+        with label_studio_server(layout.root, Path(data_dir)) as server:
             print(f"Label Studio готов за {server.startup_seconds:.0f} с: {server.url}", flush=True)
             path, count = label_project(LabelStudioClient(server.url, server.token), layout, output)
     print(f"Готово: {path} (аннотаций: {count}).")

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UserError
-from .media import SAMPLE_RATE
+from pedpatterns.errors import UserError
+from pedpatterns.prepare.media import SAMPLE_RATE
 
 FASTER_WHISPER = "faster-whisper"
 OPENAI_WHISPER = "openai-whisper"

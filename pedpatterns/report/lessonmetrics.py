@@ -20,8 +20,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from .errors import UserError
-from .features import is_question
+from pedpatterns.errors import UserError
+from pedpatterns.prepare.features import is_question
 
 DEFAULT_PAUSE_SECONDS = 1.0
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fsutil, labelstudio, locks, prepare
-from .errors import UserError
-from .imagemodel import DEFAULT_BATCH_SIZE, DEFAULT_THRESHOLD, Classifier, load_images, predict_proba, top_predictions
-from .layout import (
+from pedpatterns import fsutil, locks
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.config import AUDIO_TAG
+from pedpatterns.labelstudio.tasks import prediction, segment_task
+from pedpatterns.layout import (
     AUTO_IMAGES,
     METADATA_JSONL,
     PREDICTED_TASKS_JSON,
@@ -28,6 +29,15 @@ from .layout import (
     segment_keyframe_name,
     split_part_stem,
 )
+from pedpatterns.models.imagemodel import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_THRESHOLD,
+    Classifier,
+    load_images,
+    predict_proba,
+    top_predictions,
+)
+from pedpatterns.prepare import processing
 
 
 @dataclass(frozen=True)
@@ -44,14 +54,14 @@ class SegmentFrame:
     text: str = ""
 
 
-def segment_keyframes(layout: Layout, video: Path, options: prepare.Options) -> list[SegmentFrame]:
+def segment_keyframes(layout: Layout, video: Path, options: processing.Options) -> list[SegmentFrame]:
     """Segments of a part and the sharpest keyframe of each, made by Part 1's processing.
 
     A part already in processed_data/ is read back as it is; any other is processed first
     (cut windows at pauses, keyframes, speech), so the pre-annotated tasks point at
     processed_data/ like every other task and the experts' corrections can train the model.
     """
-    result = prepare.process_parts(layout, [Path(video)], options)[0]
+    result = processing.process_parts(layout, [Path(video)], options)[0]
     folder = layout.part_dir(result.part)
     frames = []
     for row in result.rows:
@@ -97,7 +107,7 @@ def predicted_task(
 ) -> dict[str, Any]:
     """A Label Studio task for ``frame`` carrying the model's answer as a pre-annotation."""
     split = split_part_stem(video_stem)
-    task = labelstudio.segment_task(
+    task = segment_task(
         layout,
         {
             "part": video_stem,
@@ -111,8 +121,8 @@ def predicted_task(
         },
     )
     if frame.audio_path is None:
-        task["data"][labelstudio.AUDIO_TAG] = ""
-    task["predictions"] = [labelstudio.prediction(choices, score, version)]
+        task["data"][AUDIO_TAG] = ""
+    task["predictions"] = [prediction(choices, score, version)]
     return task
 
 
@@ -142,7 +152,7 @@ def label_video(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     threshold: float = DEFAULT_THRESHOLD,
-    options: prepare.Options | None = None,
+    options: processing.Options | None = None,
 ) -> AutoLabelResult:
     """Predict every segment of ``video`` and write its folder in auto_labeled_dataset/, atomically."""
     video = Path(video)
@@ -150,7 +160,7 @@ def label_video(
     target = layout.auto_labeled_video(stem)
     fsutil.ensure_dir(layout.auto_labeled)
     fsutil.clean_leftovers(layout.auto_labeled)
-    frames = segment_keyframes(layout, video, options or prepare.Options())
+    frames = segment_keyframes(layout, video, options or processing.Options())
     if not frames:
         raise UserError(
             f"В видео «{video.name}» не найдено ни одного кадра (сегмента) — размечать нечего. "

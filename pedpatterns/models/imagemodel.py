@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from . import evaluation, fsutil, labels, locks
-from .errors import UserError
-from .layout import Layout
+from pedpatterns import fsutil, locks
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, duplicates_note, load_labeled_segments
+from pedpatterns.layout import Layout
+from pedpatterns.models import evaluation
 
 DEFAULT_IMAGE_SIZE = 224
 DEFAULT_ALPHA = 1.0
@@ -534,7 +536,7 @@ def top_predictions(probs: np.ndarray, classes: Sequence[str], k: int = 3) -> li
 @dataclass
 class TrainOptions:
     labels_path: Path | None = None
-    min_share: float = labels.DEFAULT_MIN_SHARE
+    min_share: float = DEFAULT_MIN_SHARE
     epochs: int = DEFAULT_EPOCHS
     batch_size: int = DEFAULT_BATCH_SIZE
     image_size: int = DEFAULT_IMAGE_SIZE
@@ -616,13 +618,13 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
     """Train on the experts' labels, evaluate on held-out parts, save model, classes, mlb.pkl and metrics."""
     for output in (layout.image_model, layout.mlb, layout.image_classes, layout.image_metrics):
         fsutil.check_file_target(output)  # before minutes of training
-    labeled = labels.load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
+    labeled = load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
     for problem in labeled.problems[:5]:
         log(f"Пропущено: {problem}")
     if len(labeled.problems) > 5:
         log(f"… и ещё {len(labeled.problems) - 5} пропущенных строк.")
     if labeled.duplicates:
-        log(labels.duplicates_note(labeled.duplicates))
+        log(duplicates_note(labeled.duplicates))
     frame = labeled.frame
     mlb = MultiLabelBinarizer(classes=labeled.patterns)
     y = mlb.fit_transform(frame["labels"]).astype("float32")

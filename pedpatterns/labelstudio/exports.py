@@ -38,10 +38,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
-from . import fsutil
-from .errors import UserError
-from .labelstudio import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
-from .layout import Layout
+from pedpatterns import fsutil
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
+from pedpatterns.layout import Layout
 
 DEFAULT_MIN_SHARE = 0.5
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -85,18 +85,6 @@ def duplicates_note(count: int) -> str:
         f"Одинаковых аннотаций пропущено: {count} (одна и та же аннотация встречается в экспорте дважды "
         "или один эксперт разметил задачу дважды — засчитана одна, последняя)."
     )
-
-
-def add_label_arguments(parser: Any) -> None:
-    """--labels and --min-share: the same words for every stage that reads the experts' labels."""
-    from .cli import path, share
-
-    parser.add_argument("--labels", type=path, default=None,
-                        help="экспорт разметки из Label Studio: CSV, JSON или JSON-MIN "
-                             "(по умолчанию: labeled.csv в папке проекта)")
-    parser.add_argument("--min-share", type=share, default=DEFAULT_MIN_SHARE,
-                        help="паттерн засчитывается сегменту, если его выбрала хотя бы такая доля экспертов, "
-                             "разметивших этот сегмент")
 
 
 # --- parsing the exports -----------------------------------------------------------------

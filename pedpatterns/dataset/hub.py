@@ -25,11 +25,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import fsutil, tokens
-from .dataset import METADATA_COLUMNS, DatasetContents
-from .errors import UserError
-from .layout import SPLITS, TEST, TRAIN, Layout
-from .patterns import describe
+from pedpatterns import fsutil, tokens
+from pedpatterns.dataset.build import METADATA_COLUMNS, DatasetContents
+from pedpatterns.errors import UserError
+from pedpatterns.layout import SPLITS, TEST, TRAIN, Layout
+from pedpatterns.patterns import describe
 
 REPO_TYPE = "dataset"
 DEFAULT_LICENSE = "cc-by-nc-4.0"

@@ -35,10 +35,11 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import evaluation, fsutil, locks, schema
-from .errors import UserError
-from .labels import DEFAULT_MIN_SHARE, LabeledSet, duplicates_note, load_labeled_segments
-from .layout import Layout
+from pedpatterns import fsutil, locks, schema
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, LabeledSet, duplicates_note, load_labeled_segments
+from pedpatterns.layout import Layout
+from pedpatterns.models import evaluation
 
 DEFAULT_THRESHOLD = 0.5
 MAX_FOLDS = 5

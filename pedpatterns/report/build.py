@@ -19,16 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fsutil, lessonmetrics, locks, prepare, reportpage
-from .errors import UserError
-from .layout import Layout
-from .textmodel import TextModel
+from pedpatterns import fsutil, locks
+from pedpatterns.errors import UserError
+from pedpatterns.layout import Layout
+from pedpatterns.models.textmodel import TextModel
+from pedpatterns.prepare import cutting, processing
+from pedpatterns.report import lessonmetrics
+from pedpatterns.report.page import render_index, render_report
 
 TOP_PATTERNS = 3
 
 
 def processed_parts_for_video(
-    layout: Layout, video: Path, options: prepare.Options, part_minutes: float
+    layout: Layout, video: Path, options: processing.Options, part_minutes: float
 ) -> tuple[str, list[str]]:
     """The stem and processed parts of a video, made by Part 1's processing where they are missing.
 
@@ -36,11 +39,11 @@ def processed_parts_for_video(
     part folders), so a second report of the same lesson takes seconds. The stem is the
     one Part 1 gave the video's content, so two videos of one name never share a report.
     """
-    recorded = prepare.recorded_parts(layout, Path(video))
-    if recorded and all(prepare.is_processed(layout, p.name) for p in recorded[1]):
+    recorded = cutting.recorded_parts(layout, Path(video))
+    if recorded and all(processing.is_processed(layout, p.name) for p in recorded[1]):
         return recorded[0], [p.name for p in recorded[1]]
-    cut = prepare.cut_film(layout, Path(video), part_minutes)
-    prepare.process_parts(layout, [p.path for p in cut.parts], options)
+    cut = cutting.cut_film(layout, Path(video), part_minutes)
+    processing.process_parts(layout, [p.path for p in cut.parts], options)
     return cut.film, [p.name for p in cut.parts]
 
 
@@ -173,7 +176,7 @@ def write_report(layout: Layout, report: dict[str, Any]) -> Path:
     """The report's folder, written whole or not at all; returns the HTML page."""
     stem = report["video"]
     target = layout.report_dir(stem)
-    html_page = reportpage.render_report(report, layout)
+    html_page = render_report(report, layout)
     with fsutil.atomic_path(target) as tmp:
         tmp.mkdir()
         # Excel opens UTF-8 CSV correctly only with the BOM.
@@ -211,5 +214,5 @@ def write_index(layout: Layout) -> Path | None:
         reports = existing_reports(layout)
         if len(reports) < 2:
             return None
-        fsutil.write_text(layout.reports_index, reportpage.render_index(reports, layout))
+        fsutil.write_text(layout.reports_index, render_index(reports, layout))
     return layout.reports_index

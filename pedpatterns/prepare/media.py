@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from pedpatterns.errors import UserError
 
 SAMPLE_RATE = 16000
 MP3_BITRATE = "32k"

@@ -20,9 +20,9 @@ from urllib.parse import urljoin
 
 import requests
 
-from .errors import UserError
-from .labelstudio import CHOICES_TAG, IMAGE_TAG
-from .tokens import check_token
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG
+from pedpatterns.tokens import check_token
 
 DEFAULT_TIMEOUT = 120.0
 EXPORT_FORMATS = ("CSV", "JSON", "JSON_MIN", "TSV")

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .schema import FEATURE_COLUMNS, MFCC_COUNT
-from .segments import SpeechMask, runs
-from .speech import Word
+from pedpatterns.prepare.segments import SpeechMask, runs
+from pedpatterns.prepare.speech import Word
+from pedpatterns.schema import FEATURE_COLUMNS, MFCC_COUNT
 
 N_FFT = 1024
 HOP = 512

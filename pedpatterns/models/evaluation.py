@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from .errors import UserError
+from pedpatterns.errors import UserError
 
 # Below these counts the numbers are noise, and we say so instead of printing them.
 MIN_POSITIVES_PER_PATTERN = 3

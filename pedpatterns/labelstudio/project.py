@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fsutil, labels
-from .errors import UserError
-from .labelstudio import read_tasks
-from .layout import Layout
-from .lsclient import LabelStudioClient
-from .tokens import check_token
+from pedpatterns import fsutil
+from pedpatterns.errors import UserError
+from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.exports import read_csv_export
+from pedpatterns.labelstudio.tasks import read_tasks
+from pedpatterns.layout import Layout
+from pedpatterns.tokens import check_token
 
 DEFAULT_TITLE = "Педагогические паттерны"
 URL_VAR = "LABEL_STUDIO_URL"
@@ -164,7 +165,7 @@ def export_labels(
     data = client.export(project_id, "CSV")
     with fsutil.atomic_path(path) as tmp:
         tmp.write_bytes(data)
-        annotations = [a for a in labels.read_csv_export(tmp) if a.annotation_id and not a.cancelled]
+        annotations = [a for a in read_csv_export(tmp) if a.annotation_id and not a.cancelled]
         if not annotations:
             raise UserError(
                 "В проекте Label Studio ещё нет ни одной разметки: экспорт пуст, labeled.csv не изменён. "

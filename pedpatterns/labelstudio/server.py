@@ -24,8 +24,8 @@ from pathlib import Path
 
 import requests
 
-from .errors import UserError
-from .layout import default_root
+from pedpatterns.errors import UserError
+from pedpatterns.layout import default_root
 
 LS_VENV_ENV = "PEDPATTERNS_LS_VENV"
 LS_VENV_NAME = ".venv-labelstudio"

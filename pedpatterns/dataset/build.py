@@ -31,11 +31,11 @@ from typing import Any
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from . import fsutil, locks
-from .errors import UserError, os_error_message
-from .evaluation import choose_test_groups
-from .labels import LabeledSet
-from .layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
+from pedpatterns import fsutil, locks
+from pedpatterns.errors import UserError, os_error_message
+from pedpatterns.labelstudio.exports import LabeledSet
+from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
+from pedpatterns.models.evaluation import choose_test_groups
 
 SPLIT_BY = ("film", "part")
 DEFAULT_TEST_SHARE = 0.2

@@ -19,8 +19,8 @@ from urllib.parse import quote
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .layout import Layout
-from .lessonmetrics import GOOD_WAIT_SECONDS, METRICS
+from pedpatterns.layout import Layout
+from pedpatterns.report.lessonmetrics import GOOD_WAIT_SECONDS, METRICS
 
 THUMBNAIL_SIZE = (192, 108)
 SPEECH_COLOUR = "#5B6B7A"

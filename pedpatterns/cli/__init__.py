@@ -10,12 +10,18 @@ import argparse
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from .errors import EXIT_INTERRUPTED, EXIT_NOT_BUILT, EXIT_USAGE, EXIT_USER_ERROR, UserError, os_error_message
-from .layout import Layout, default_root
+from pedpatterns.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    EXIT_USER_ERROR,
+    UserError,
+    os_error_message,
+)
+from pedpatterns.layout import Layout, default_root
 
 T = TypeVar("T")
 
@@ -188,7 +194,7 @@ def text(value: str) -> str:
 
 def token(value: str) -> str:
     """argparse type: an access token; a refusal says what is wrong and never repeats the token."""
-    from .tokens import token_problem
+    from pedpatterns.tokens import token_problem
 
     value = str(value).strip()
     if not value:
@@ -255,15 +261,6 @@ def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None =
         print("\nПрервано пользователем. Готовые результаты сохранены, незаконченные — нет; "
               "запустите команду снова, чтобы продолжить.", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def not_built(stage: str) -> UserError:
-    """The honest answer of a stage that does not exist yet."""
-    return UserError(
-        f"Этап «{stage}» ещё не реализован в этой версии pedpatterns. "
-        "Следите за обновлениями проекта.",
-        exit_code=EXIT_NOT_BUILT,
-    )
 
 
 def choose(
@@ -358,12 +355,3 @@ def pick(
         return candidates[0]
     index = choose([c.name for c in candidates], f"Выберите {what}:", flag, stdin=stdin)
     return candidates[index]
-
-
-def progress(
-    iterable: Iterable[T], desc: str, total: float | None = None, unit: str = "шт", *, enabled: bool = True
-) -> Any:
-    """A tqdm progress bar in Russian; silent when the output is not a terminal or ``enabled`` is off."""
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, unit=unit, disable=None if enabled else True, dynamic_ncols=True)

@@ -1,0 +1,59 @@
+"""Flag groups shared by several scripts: one definition, one check, one help text each."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from pedpatterns import cli
+from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE
+from pedpatterns.prepare import cutting, processing, speech
+
+
+def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of cutting and processing, shared by every script that processes a video.
+
+    Their ranges are checked by the argparse types in :mod:`pedpatterns.cli`, so a bad value stops the
+    command before anything is read or written.
+    """
+    parser.add_argument("--part-minutes", type=cli.part_minutes, default=cutting.DEFAULT_PART_MINUTES,
+                        help="длина части, минуты (можно дробное: 1.5)")
+    parser.add_argument("--segment-seconds", type=cli.segment_seconds, default=processing.DEFAULT_SEGMENT_SECONDS,
+                        help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
+    parser.add_argument("--whisper-model", type=cli.text, default=speech.DEFAULT_MODEL,
+                        help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
+                             "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
+    parser.add_argument("--language", type=cli.text, default=speech.DEFAULT_LANGUAGE,
+                        help="язык речи: ru, en, … или auto (определить самому)")
+    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
+                        help="движок распознавания речи")
+    parser.add_argument("--asr-batch-size", type=cli.asr_batch_size, default=speech.DEFAULT_BATCH_SIZE,
+                        help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
+                             "(точнее), 8 — быстрее, но иногда теряет фразы")
+    parser.add_argument("--beam-size", type=cli.beam_size, default=speech.DEFAULT_BEAM_SIZE,
+                        help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
+
+
+def options_from_args(
+    args: argparse.Namespace, *, patterns: Sequence[str] = (), force: bool = False
+) -> processing.Options:
+    return processing.Options(
+        segment_seconds=args.segment_seconds,
+        whisper_model=args.whisper_model,
+        asr_engine=args.asr_engine,
+        language=args.language,
+        batch_size=args.asr_batch_size,
+        beam_size=args.beam_size,
+        patterns=tuple(patterns),
+        force=force,
+    )
+
+
+def add_label_arguments(parser: argparse.ArgumentParser) -> None:
+    """--labels and --min-share: the same words for every stage that reads the experts' labels."""
+    parser.add_argument("--labels", type=cli.path, default=None,
+                        help="экспорт разметки из Label Studio: CSV, JSON или JSON-MIN "
+                             "(по умолчанию: labeled.csv в папке проекта)")
+    parser.add_argument("--min-share", type=cli.share, default=DEFAULT_MIN_SHARE,
+                        help="паттерн засчитывается сегменту, если его выбрала хотя бы такая доля экспертов, "
+                             "разметивших этот сегмент")

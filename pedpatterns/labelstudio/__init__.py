@@ -1,0 +1,6 @@
+"""Part 2: what pedpatterns hands to Label Studio and what the experts hand back.
+
+config (the labeling interface), tasks (tasks.json), exports (reading the experts' exports),
+client, project and server (the Label Studio server and its API, for ``python -m
+pedpatterns.labelstudio setup|export``).
+"""

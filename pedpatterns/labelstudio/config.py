@@ -1,0 +1,41 @@
+"""The labeling interface Label Studio shows the experts, and the names of its tags.
+
+The export names its columns after the tags, so the reader (:mod:`.exports`) uses the
+same constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from xml.sax.saxutils import quoteattr
+
+from pedpatterns.patterns import check_names
+
+LOCAL_FILES_PREFIX = "/data/local-files/?d="
+
+IMAGE_TAG = "image"
+AUDIO_TAG = "audio"
+TEXT_TAG = "text"
+CHOICES_TAG = "pattern"
+
+
+def label_config_xml(patterns: Iterable[str]) -> str:
+    """The labeling interface: keyframe, audio clip, transcript and a multi-choice list of patterns.
+
+    Names are checked (:func:`pedpatterns.patterns.check_names`) and escaped, so the config is well-formed
+    XML whatever the list holds, and each ``Choice`` value reads back as the very name.
+    """
+    names = list(patterns)
+    check_names(names)  # refuses what XML or Label Studio cannot hold; the names are written as given
+    choices = "\n".join(f"    <Choice value={quoteattr(p)}/>" for p in names)
+    return f"""<View>
+  <Header value="$film · $part · сегмент $segment · $time"/>
+  <Image name="{IMAGE_TAG}" value="${IMAGE_TAG}" zoom="true" maxWidth="720px"/>
+  <Audio name="{AUDIO_TAG}" value="${AUDIO_TAG}"/>
+  <Text name="{TEXT_TAG}" value="${TEXT_TAG}"/>
+  <Header value="Какие педагогические паттерны вы видите в этом фрагменте?"/>
+  <Choices name="{CHOICES_TAG}" toName="{IMAGE_TAG}" choice="multiple" showInLine="false">
+{choices}
+  </Choices>
+</View>
+"""

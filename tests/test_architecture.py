@@ -1,0 +1,41 @@
+"""The house keeps its rules: imports point one way, only the command line knows argparse, no sys.path edits."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "pedpatterns"
+
+
+def test_import_contracts_hold() -> None:
+    """import-linter checks the contracts in pyproject.toml against the real import graph."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint_imports), "--no-cache", "--no-logo"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout, done.stdout
+
+
+def test_only_the_command_line_knows_argparse() -> None:
+    knows = sorted(p.relative_to(REPO).as_posix() for p in PACKAGE.rglob("*.py")
+                   if re.search(r"^\s*(import argparse|from argparse import)", p.read_text(encoding="utf-8"), re.M))
+    assert knows and all(p.startswith("pedpatterns/cli/") for p in knows), knows
+
+
+def test_no_sys_path_edits_anywhere() -> None:
+    """The package is installed (editable), so nothing needs to reach into sys.path."""
+    edits = [p.relative_to(REPO).as_posix() for folder in ("pedpatterns", "tests", "bench", "tools", ".")
+             for p in (REPO / folder).glob("*.py" if folder == "." else "**/*.py")
+             if "sys.path.insert" in p.read_text(encoding="utf-8") and p.name != "test_architecture.py"]
+    assert edits == []
+
+
+def test_every_stage_has_its_room() -> None:
+    rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert rooms == {"cli", "prepare", "labelstudio", "dataset", "models", "report"}
+    basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens"}
