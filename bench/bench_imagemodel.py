@@ -25,9 +25,9 @@ import benchmedia
 import numpy as np
 from PIL import Image
 
+from pedpatterns import synthetic
 from pedpatterns.layout import Layout
 from pedpatterns.models import imagemodel
-from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def full_hd_keyframes(layout: Layout, part: str, n: int) -> None:
 
 def project(root: Path, parts: int, segments: int, full_hd: bool) -> Layout:
     looks = [(colour, [pattern]) for colour, pattern in zip(COLOURS, PATTERNS, strict=True)]
-    layout = factories.make_colour_project(root, looks, parts, segments, part_name=lambda p: f"Урок_part{p + 1:03d}",
+    layout = synthetic.make_colour_project(root, looks, parts, segments, part_name=lambda p: f"Урок_part{p + 1:03d}",
                                            part_files=True)
     if full_hd:
         for part in layout.processed_parts():

@@ -26,8 +26,13 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 from pedpatterns.report.build import analyse_lesson, write_report
 from pedpatterns.report.page import SPEECH_COLOUR, _png, pattern_colour, thumbnail, timeline_png
-from tests.factories import make_processed_part
-from tests.lesson_factory import labelled_features, make_labelled_project, speech, write_transcript
+from pedpatterns.synthetic import (
+    labelled_features,
+    make_labelled_project,
+    make_processed_part,
+    speech,
+    write_transcript,
+)
 
 GOAL_SECONDS = 5.0
 

@@ -7,6 +7,13 @@ a test keeps the two in step.
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from pedpatterns.errors import UserError
+
 # Which segment, where it lies, what was said and which files belong to it.
 SEGMENT_COLUMNS: dict[str, str] = {
     "film": "имя исходного фильма (без расширения)",
@@ -46,3 +53,38 @@ FEATURE_COLUMNS: dict[str, str] = {
 
 def segments_csv_columns() -> list[str]:
     return [*SEGMENT_COLUMNS, *FEATURE_COLUMNS]
+
+
+# --- the one reader of segments.csv -------------------------------------------------------
+
+
+def read_segment_rows(path: Path) -> list[dict[str, str]]:
+    """The rows exactly as written (text), for what copies them on (tasks.json)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_segments(path: Path, part: str, shown: str | None = None) -> pd.DataFrame:
+    """A part's segments.csv as a table, one row per segment, in file order.
+
+    Values stay as written (a text "NA" is text, only empty cells are missing). A damaged
+    table (not CSV, no ``segment``, ``lesson_start`` or ``lesson_end`` column, repeated or
+    non-whole segment numbers) is a user error naming the file: joining labels or a report
+    with the wrong rows would teach the models nonsense.
+    """
+    try:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        missing = {"segment", "lesson_start", "lesson_end"} - set(table.columns)
+        if missing:
+            raise ValueError(f"no columns {sorted(missing)}")
+        table["segment"] = pd.to_numeric(table["segment"], errors="raise")
+        if not (table["segment"] % 1 == 0).all() or not table["segment"].is_unique:
+            raise ValueError("bad segment numbers")
+        table["segment"] = table["segment"].astype(int)
+        return table
+    except (ValueError, TypeError, UnicodeDecodeError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise UserError(
+            f"Файл «{shown or path}» повреждён: это не таблица сегментов, которую пишет prepare_data.py. "
+            f"Обработайте часть «{part}» заново (python prepare_data.py) и запустите команду снова."
+        ) from None
+

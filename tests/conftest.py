@@ -1,7 +1,7 @@
 """Projects the tests share, built once per test session and copied by each test that changes them.
 
 ``lesson`` — a real 30 s film with speech cut into two parts by prepare_data.py, part 1 processed;
-``labelled`` — a labelled three-part project (factories);
+``labelled`` — a labelled three-part project (pedpatterns.synthetic);
 ``built`` — ``labelled`` with dataset_foto/ built;
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py.
 """

@@ -21,7 +21,9 @@ from typing import NamedTuple
 from pedpatterns import patterns
 from pedpatterns.labelstudio.exports import url_to_path
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.factories import REPO_ROOT, make_colour_project
+from pedpatterns.synthetic import make_colour_project
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Quotes, spaces, Cyrillic and an emoji: a teacher's own file name.
 FILM = 'Урок "5" «А» класс — it\'s 😀'

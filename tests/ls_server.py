@@ -43,7 +43,8 @@ from pedpatterns.labelstudio.server import (
 )
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
-from tests.factories import REPO_ROOT, make_processed_part
+from pedpatterns.synthetic import make_processed_part
+from tests.faultkit import REPO_ROOT
 
 DOCUMENT_ROOT_NAME = "Проект урока с пробелом"
 _counter = itertools.count(1)

@@ -38,4 +38,11 @@ def test_every_stage_has_its_room() -> None:
     rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert rooms == {"cli", "prepare", "labelstudio", "dataset", "models", "report"}
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
-    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens"}
+    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic"}
+
+
+def test_bench_and_tools_stand_without_tests() -> None:
+    """bench/ and tools/ build their projects with pedpatterns.synthetic, never with the tests' helpers."""
+    reach = [p.relative_to(REPO).as_posix() for folder in ("bench", "tools") for p in (REPO / folder).glob("*.py")
+             if re.search(r"^\s*(from|import) tests\b", p.read_text(encoding="utf-8"), re.M)]
+    assert reach == []

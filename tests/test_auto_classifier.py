@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from pedpatterns import synthetic
 from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests import factories
-from tests.test_imagemodel import make_labelled_project
+from pedpatterns.synthetic import make_colour_labelled_project
+from tests.faultkit import REPO_ROOT
 
-SCRIPT = factories.REPO_ROOT / "auto_classifier.py"
+SCRIPT = REPO_ROOT / "auto_classifier.py"
 FAST_TRAIN = ["--weights", "none", "--image-size", "32", "--alpha", "0.35", "--batch-size", "8", "--threads", "2"]
 
 
@@ -48,7 +49,7 @@ def add_part_films(layout: Layout) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Layout:
-    layout = make_labelled_project(tmp_path_factory.mktemp("cli") / "школа № 5", n_parts=3, n_segments=8)
+    layout = make_colour_labelled_project(tmp_path_factory.mktemp("cli") / "школа № 5", n_parts=3, n_segments=8)
     add_part_films(layout)
     result = run(layout.root, "--mode", "train", "--epochs", "2", *FAST_TRAIN)
     assert result.returncode == 0, result.stderr
@@ -144,7 +145,7 @@ def test_predict_with_a_model_and_mlb_from_different_trainings(project: Layout, 
 @pytest.mark.slow
 def test_predict_on_a_video_without_frames(project: Layout, tmp_path: Path) -> None:
     layout = copy_model(project, tmp_path / "p")
-    factories.make_processed_part(layout, "Пустой урок_part001", 0)
+    synthetic.make_processed_part(layout, "Пустой урок_part001", 0)
     add_part_films(layout)
     assert_user_error(run(layout.root, "--mode", "predict", "--video", "1"), "ни одного кадра")
     assert layout.auto_labeled_videos() == []
@@ -161,7 +162,7 @@ def test_predict_on_a_broken_part_not_processed_yet(project: Layout, tmp_path: P
 
 @pytest.mark.slow
 def test_imagenet_weights_offline_suggest_none_or_a_file(tmp_path: Path) -> None:
-    layout = make_labelled_project(tmp_path / "p", n_parts=1, n_segments=2)
+    layout = make_colour_labelled_project(tmp_path / "p", n_parts=1, n_segments=2)
     offline = {"KERAS_HOME": str(tmp_path / "keras"), "https_proxy": "http://127.0.0.1:9",
                "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""}
     result = run(layout.root, "--mode", "train", "--image-size", "96", "--alpha", "0.35", env=offline)

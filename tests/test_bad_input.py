@@ -7,7 +7,7 @@ with quotes and emoji, labeled.csv re-saved by Excel) must simply work.
 
 Fixtures are built once per module and copied into each test's own folder:
 ``lesson`` — a real 30 s film with speech cut into two parts, part 1 processed by prepare_data.py;
-``labelled`` — a labelled three-part project (factories);
+``labelled`` — a labelled three-part project (pedpatterns.synthetic);
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py.
 
 Every prompt is fed a wrong answer and then end of input: prepare_data.py's film and part
@@ -32,13 +32,13 @@ import numpy as np
 import pytest
 
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.factories import REPO_ROOT
 from tests.faultkit import (
     FAST_TRAIN,
     FILM,
     P1,
     P2,
     P3,
+    REPO_ROOT,
     assert_kept,
     assert_ok,
     assert_refused,

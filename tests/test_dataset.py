@@ -16,7 +16,8 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.exports import LabeledSet, load_labeled_segments
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.models import evaluation
-from tests.factories import REPO_ROOT, make_processed_part, write_ls_csv
+from pedpatterns.synthetic import make_processed_part, write_ls_csv
+from tests.faultkit import REPO_ROOT
 
 P1, P2, P3 = patterns.default_patterns()[:3]
 FILMS = ("Урок математики", "Урок английского")

@@ -33,11 +33,12 @@ import pytest
 
 from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.layout import Layout
-from tests.factories import REPO_ROOT
+from pedpatterns.synthetic import make_known_lesson, make_labelled_project
 from tests.faultkit import (
     FAST_TRAIN,
     P1,
     P2,
+    REPO_ROOT,
     Result,
     assert_kept,
     assert_ok,
@@ -46,7 +47,6 @@ from tests.faultkit import (
     run_script,
     tree,
 )
-from tests.lesson_factory import make_known_lesson, make_labelled_project
 
 # --------------------------------------------------------------------------- probes
 

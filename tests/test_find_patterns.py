@@ -7,8 +7,8 @@ import pandas as pd
 
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
+from pedpatterns.synthetic import make_known_lesson, make_labelled_project
 
-from .lesson_factory import make_known_lesson, make_labelled_project
 from .part1_helpers import bundled_model_or_skip, make_video, require_shared_media
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,23 +16,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pedpatterns import synthetic
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
 from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.models import autolabel, evaluation, imagemodel
 from pedpatterns.prepare import processing
-from tests import factories
+from pedpatterns.synthetic import COLOUR_LOOKS, make_colour_labelled_project
 
-# Red → A, blue → B, purple (red and blue) → A and B, green → C.
-COLOURS = [(220, 30, 30), (30, 30, 220), (200, 30, 200), (30, 200, 30)]
-PATTERNS = [["Паттерн A"], ["Паттерн B"], ["Паттерн A", "Паттерн B"], ["Паттерн C"]]
+COLOURS = [colour for colour, _ in COLOUR_LOOKS]
+PATTERNS = [patterns for _, patterns in COLOUR_LOOKS]
 FAST = {"image_size": 32, "alpha": 0.35, "batch_size": 8, "threads": 2}
-
-
-def make_labelled_project(root: Path, n_parts: int = 4, n_segments: int = 16) -> Layout:
-    return factories.make_colour_project(root, list(zip(COLOURS, PATTERNS, strict=True)), n_parts, n_segments,
-                                         part_name=lambda p: f"Урок {p}_part{p:03d}")
 
 
 SEGMENTS = 16  # per part of the trained fixture's project
@@ -40,7 +35,7 @@ SEGMENTS = 16  # per part of the trained fixture's project
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, imagemodel.TrainResult]:
-    layout = make_labelled_project(tmp_path_factory.mktemp("img") / "проект с пробелом", n_segments=SEGMENTS)
+    layout = make_colour_labelled_project(tmp_path_factory.mktemp("img") / "проект с пробелом", n_segments=SEGMENTS)
     # Trained until the colours are clearly separable, so the checks below hold on any CPU, whichever kernels
     # oneDNN picks: a whole-batch step (all 32 training frames) keeps the batch statistics of the from-scratch
     # network the ones it is used with, and 140 steps let its inference-mode outputs settle (measured: with
@@ -129,7 +124,7 @@ def test_one_part_and_local_weights_file_say_the_numbers_mean_nothing(tmp_path: 
     keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False, weights=None).save_weights(
         weights
     )
-    layout = make_labelled_project(tmp_path / "один урок", n_parts=1, n_segments=6)
+    layout = make_colour_labelled_project(tmp_path / "один урок", n_parts=1, n_segments=6)
     result = imagemodel.train(
         layout, imagemodel.TrainOptions(weights=str(weights), epochs=1, **FAST), log=lambda line: None
     )
@@ -140,7 +135,7 @@ def test_one_part_and_local_weights_file_say_the_numbers_mean_nothing(tmp_path: 
 
 
 def test_missing_weights_file_is_a_user_error(tmp_path: Path) -> None:
-    layout = make_labelled_project(tmp_path, n_parts=1, n_segments=2)
+    layout = make_colour_labelled_project(tmp_path, n_parts=1, n_segments=2)
     with pytest.raises(UserError, match="не найден"):
         imagemodel.train(layout, imagemodel.TrainOptions(weights=str(tmp_path / "нет.h5"), epochs=1, **FAST),
                          log=lambda line: None)
@@ -182,7 +177,7 @@ def test_reliable_table_hides_patterns_with_too_few_examples() -> None:
 def test_pre_annotated_task_matches_the_label_config(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "проект")
     layout.ensure_top_folders()
-    factories.make_processed_part(layout, "Урок_part001", 1)
+    synthetic.make_processed_part(layout, "Урок_part001", 1)
     frame = autolabel.segment_keyframes(layout, layout.part_films / "Урок_part001.mp4", processing.Options())[0]
     image = autolabel.task_image(layout, frame, layout.auto_labeled_video("Урок_part001") / "images" / "x.jpg")
     task = autolabel.predicted_task(layout, "Урок_part001", frame, image, ["Паттерн A"], 0.42, "m@1")

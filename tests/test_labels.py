@@ -12,7 +12,7 @@ from pedpatterns.labelstudio.exports import (
     url_to_path,
 )
 from pedpatterns.layout import Layout
-from tests.factories import make_processed_part, write_ls_csv
+from pedpatterns.synthetic import make_processed_part, write_ls_csv
 
 P1, P2 = "Паттерн 1: Удержание внимания", "Паттерн 2: Обратная связь"
 

@@ -20,7 +20,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.exports import load_labeled_segments, read_export, url_to_path
 from pedpatterns.labelstudio.project import export_labels, setup_project
-from tests.factories import REPO_ROOT
+from tests.faultkit import REPO_ROOT
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer

@@ -10,7 +10,7 @@ import pytest
 
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.patterns import default_patterns
-from tests.factories import REPO_ROOT
+from tests.faultkit import REPO_ROOT
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer

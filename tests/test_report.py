@@ -11,9 +11,14 @@ from pedpatterns.models import textmodel
 from pedpatterns.prepare import processing
 from pedpatterns.report import lessonmetrics as lm
 from pedpatterns.report.build import analyse_lesson, processed_parts_for_video, write_index, write_report
-
-from .factories import make_processed_part
-from .lesson_factory import KNOWN_LESSON, make_known_lesson, make_labelled_project, speech, write_transcript
+from pedpatterns.synthetic import (
+    KNOWN_LESSON,
+    make_known_lesson,
+    make_labelled_project,
+    make_processed_part,
+    speech,
+    write_transcript,
+)
 
 
 def test_known_lesson_gives_the_hand_computed_metrics(tmp_path: Path) -> None:

@@ -8,9 +8,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
-
-from .factories import write_ls_csv
-from .lesson_factory import make_labelled_project
+from pedpatterns.synthetic import make_labelled_project, write_ls_csv
 
 
 def _quiet(_: str) -> None:

@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
-from pedpatterns import fsutil
+from pedpatterns import fsutil, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from pedpatterns.layout import Layout
@@ -545,25 +545,8 @@ def _older(ann: Annotation, other: Annotation) -> bool:
 
 
 def read_segments_table(layout: Layout, part: str) -> pd.DataFrame | None:
-    """processed_data/<part>/segments.csv indexed by segment; None when the part has none.
-
-    A damaged table (not CSV, no ``segment`` column, repeated or non-numeric segments) is a
-    user error: joining labels with the wrong rows would teach the models nonsense.
-    """
+    """processed_data/<part>/segments.csv indexed by segment; None when the part has none."""
     path = layout.segments_csv(part)
     if not path.is_file():
         return None
-    try:
-        table = pd.read_csv(path)
-        if "segment" not in table.columns:
-            raise ValueError("no segment column")
-        table["segment"] = pd.to_numeric(table["segment"], errors="raise")
-        if not (table["segment"] % 1 == 0).all() or not table["segment"].is_unique:
-            raise ValueError("bad segment numbers")
-        table["segment"] = table["segment"].astype(int)
-        return table.set_index("segment")
-    except (ValueError, TypeError, UnicodeDecodeError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise UserError(
-            f"Файл «{layout.relative(path)}» повреждён: это не таблица сегментов, которую пишет prepare_data.py. "
-            f"Обработайте часть «{part}» заново (python prepare_data.py) и запустите команду снова."
-        ) from None
+    return schema.read_segments(path, part, layout.relative(path)).set_index("segment")

@@ -90,8 +90,7 @@ def is_processed(layout: Layout, part: str) -> bool:
 
 
 def read_rows(layout: Layout, part: str) -> list[dict[str, Any]]:
-    with open(layout.segments_csv(part), encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return schema.read_segment_rows(layout.segments_csv(part))
 
 
 def process_part(

@@ -35,10 +35,12 @@ DEFAULT_BEAM_SIZE = 5
 
 @dataclass(frozen=True)
 class Word:
+    """One recognised word: on the part's time axis in a transcript, on the lesson's in a report."""
+
     start: float
     end: float
     word: str
-    probability: float
+    probability: float = 1.0  # unknown for a transcript that kept only phrases
 
 
 @dataclass

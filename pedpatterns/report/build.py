@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pedpatterns import fsutil, locks
+from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
 from pedpatterns.models.textmodel import TextModel
@@ -52,13 +52,7 @@ def load_segments(layout: Layout, parts: Sequence[str]) -> pd.DataFrame:
     tables = []
     for part in parts:
         path = layout.segments_csv(part)
-        try:
-            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise UserError(f"Не удалось прочитать «{path}» ({exc}). Обработайте часть «{part}» заново.") from None
-        missing = {"segment", "lesson_start", "lesson_end"} - set(table.columns)
-        if missing:
-            raise UserError(f"В «{path}» нет столбцов {', '.join(sorted(missing))}. Обработайте часть заново.")
+        table = schema.read_segments(path, part, layout.relative(path))
         table["part"] = part
         tables.append(table)
     frame = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()

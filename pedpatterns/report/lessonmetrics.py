@@ -14,7 +14,6 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from statistics import median
@@ -22,6 +21,7 @@ from typing import Any
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare.features import is_question
+from pedpatterns.prepare.speech import Word
 
 DEFAULT_PAUSE_SECONDS = 1.0
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
@@ -54,15 +54,6 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "longest_pause_s": ("Самая длинная пауза", "с", "самый длинный промежуток без речи между фразами"),
     "pause_median_s": ("Типичная пауза (медиана)", "с", "половина пауз короче этого значения"),
 }
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word on the lesson's time axis."""
-
-    start: float
-    end: float
-    text: str
 
 
 def read_transcript(path: Path) -> dict[str, Any]:
@@ -106,7 +97,8 @@ def lesson_words(transcripts: Sequence[dict[str, Any]]) -> tuple[list[Word], flo
             start, end = _number(item.get("start")), _number(item.get("end"))
             last = max(last, end)
             if text:
-                words.append(Word(offset + start, offset + max(start, end), text))
+                probability = _number(item.get("probability"), 1.0)
+                words.append(Word(offset + start, offset + max(start, end), text, probability))
         duration = _number(transcript.get("duration"), last)
         cursor = offset + duration
         end_of_lesson = max(end_of_lesson, cursor)
@@ -130,11 +122,11 @@ def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limi
     first = index
     while first > 0 and index - first < limit:
         previous = words[first - 1]
-        if _SENTENCE_END.search(previous.text.rstrip(_TRAILING)) or words[first].start - previous.end >= pause_seconds:
+        if _SENTENCE_END.search(previous.word.rstrip(_TRAILING)) or words[first].start - previous.end >= pause_seconds:
             break
         first -= 1
     cut = first > 0 and index - first >= limit
-    return ("… " if cut else "") + " ".join(w.text for w in words[first : index + 1])
+    return ("… " if cut else "") + " ".join(w.word for w in words[first : index + 1])
 
 
 def pause_bins(pause_seconds: float) -> list[tuple[float, float]]:
@@ -175,7 +167,7 @@ def lesson_metrics(
 
     questions = []
     for i, w in enumerate(words):
-        if not is_question(w.text):
+        if not is_question(w.word):
             continue
         wait = words[i + 1].start - w.end if i + 1 < len(words) else None
         questions.append({
