@@ -9,6 +9,7 @@ import sys
 from pedpatterns import cli
 from pedpatterns.cli import flags
 from pedpatterns.models import evaluation, imagemodel
+from pedpatterns.models.imagemodel import TrainOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,32 +25,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=["train", "predict"], required=True,
                         help="train — обучить модель на labeled.csv; predict — разметить часть урока")
     common = parser.add_argument_group("общие параметры")
-    common.add_argument("--batch-size", type=cli.batch_size, default=imagemodel.DEFAULT_BATCH_SIZE,
+    common.add_argument("--batch-size", type=cli.batch_size, default=TrainOptions.batch_size,
                         help="сколько кадров обрабатывается за один шаг")
-    common.add_argument("--threshold", type=cli.fraction, default=imagemodel.DEFAULT_THRESHOLD,
+    common.add_argument("--threshold", type=cli.fraction, default=TrainOptions.threshold,
                         help="порог уверенности: паттерн считается найденным, если уверенность не ниже порога")
-    common.add_argument("--threads", type=cli.threads, default=0,
+    common.add_argument("--threads", type=cli.threads, default=TrainOptions.threads,
                         help="сколько ядер процессора использовать (0 — все)")
     train = parser.add_argument_group("обучение (--mode train)")
     flags.add_label_arguments(train)
-    train.add_argument("--weights", type=cli.text, default="imagenet",
+    train.add_argument("--weights", type=cli.text, default=TrainOptions.weights,
                        help="начальные веса MobileNetV2: imagenet (скачиваются при первом запуске), "
                             "none (без предобучения) или путь к файлу весов")
-    train.add_argument("--epochs", type=cli.epochs, default=imagemodel.DEFAULT_EPOCHS,
+    train.add_argument("--epochs", type=cli.epochs, default=TrainOptions.epochs,
                        help="наибольшее число эпох (обучение остановится раньше, если перестанет улучшаться)")
-    train.add_argument("--image-size", type=cli.image_size, default=imagemodel.DEFAULT_IMAGE_SIZE,
+    train.add_argument("--image-size", type=cli.image_size, default=TrainOptions.image_size,
                        help="сторона квадрата в пикселях, до которого сжимается кадр (от 32)")
-    train.add_argument("--alpha", type=cli.one_of(imagemodel.ALPHAS, name="alpha"), default=imagemodel.DEFAULT_ALPHA,
+    train.add_argument("--alpha", type=cli.one_of(imagemodel.ALPHAS, name="alpha"), default=TrainOptions.alpha,
                        help="ширина MobileNetV2: меньше — быстрее, но грубее; одно из "
                             + ", ".join(f"{a:g}" for a in imagemodel.ALPHAS))
     train.add_argument("--fine-tune", action="store_true",
                        help="после обучения «головы» дообучить и верхние слои MobileNetV2")
-    train.add_argument("--fine-tune-epochs", type=cli.epochs, default=5, help="эпох дообучения при --fine-tune")
-    train.add_argument("--patience", type=cli.epochs, default=imagemodel.DEFAULT_PATIENCE,
+    train.add_argument("--fine-tune-epochs", type=cli.epochs, default=TrainOptions.fine_tune_epochs,
+                       help="эпох дообучения при --fine-tune")
+    train.add_argument("--patience", type=cli.epochs, default=TrainOptions.patience,
                        help="сколько эпох ждать улучшения на проверочных частях до остановки")
-    train.add_argument("--test-share", type=cli.test_share, default=imagemodel.DEFAULT_TEST_SHARE,
+    train.add_argument("--test-share", type=cli.test_share, default=TrainOptions.test_share,
                        help="доля частей, отложенных для честной оценки (и столько же — для ранней остановки)")
-    train.add_argument("--seed", type=cli.seed, default=0, help="зерно случайности (одинаковое — одинаковый результат)")
+    train.add_argument("--seed", type=cli.seed, default=TrainOptions.seed,
+                       help="зерно случайности (одинаковое — одинаковый результат)")
     predict = parser.add_argument_group("разметка (--mode predict)")
     predict.add_argument("--video", type=cli.text,
                          help="часть из part_films/ для разметки: номер в списке, имя или путь к файлу")
@@ -63,13 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def train(args: argparse.Namespace) -> None:
     layout = cli.layout_from(args)
-    options = imagemodel.TrainOptions(
-        labels_path=args.labels, min_share=args.min_share, epochs=args.epochs, batch_size=args.batch_size,
-        image_size=args.image_size,
-        alpha=args.alpha, weights=args.weights, fine_tune=args.fine_tune, fine_tune_epochs=args.fine_tune_epochs,
-        patience=args.patience, test_share=args.test_share, threshold=args.threshold, seed=args.seed,
-        threads=args.threads,
-    )
+    options = cli.options_from(args, TrainOptions, labels_path=args.labels)
     result = imagemodel.train(layout, options, log=lambda line: print(line, flush=True))
     print()
     if result.table:

@@ -20,11 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     flags.add_label_arguments(parser)
     parser.add_argument("--patterns", type=cli.path, default=None,
                         help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
-    parser.add_argument("--test-share", type=cli.test_share, default=build.DEFAULT_TEST_SHARE,
+    parser.add_argument("--test-share", type=cli.test_share, default=build.BuildOptions.test_share,
                         help="доля примеров для проверки (test); фильмы или части целиком")
-    parser.add_argument("--seed", type=cli.seed, default=build.DEFAULT_SEED,
+    parser.add_argument("--seed", type=cli.seed, default=build.BuildOptions.seed,
                         help="число для случайного выбора test: с тем же числом выбор повторяется")
-    parser.add_argument("--split-by", choices=build.SPLIT_BY, default="film",
+    parser.add_argument("--split-by", choices=build.SPLIT_BY, default=build.BuildOptions.split_by,
                         help="чем делить на train и test: film — целыми фильмами, part — целыми частями")
     parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
@@ -47,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Ничего не изменено.")
         return 0
 
-    summary = build.build_dataset(
-        layout, labeled, known, test_share=args.test_share, seed=args.seed, split_by=args.split_by
-    )
+    summary = build.build_dataset(layout, labeled, known, cli.options_from(args, build.BuildOptions))
     vocabulary = list(dict.fromkeys([*known, *labeled.patterns]))
     print(f"\nДатасет собран: {layout.dataset_foto}")
     print(build.format_summary(summary, vocabulary, known))

@@ -9,8 +9,7 @@ from pedpatterns import cli, fsutil, patterns, progress
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.models import textmodel
-from pedpatterns.report import lessonmetrics
-from pedpatterns.report.build import analyse_lesson, processed_parts_for_video, write_index, write_report
+from pedpatterns.report.build import ReportOptions, analyse_lesson, processed_parts_for_video, write_index, write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", type=cli.text, help="видео из new_videos/: номер, имя или путь (по умолчанию — все)")
     parser.add_argument("--retrain", action="store_true", help="обучить модель заново, даже если она свежая")
     flags.add_label_arguments(parser)
-    parser.add_argument("--threshold", type=cli.fraction, default=textmodel.DEFAULT_THRESHOLD,
+    parser.add_argument("--threshold", type=cli.fraction, default=ReportOptions.threshold,
                         help="вероятность, начиная с которой паттерн показывается как найденный")
-    parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=lessonmetrics.DEFAULT_PAUSE_SECONDS,
+    parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=ReportOptions.pause_seconds,
                         help="пауза — промежуток без речи не короче стольких секунд")
     flags.add_processing_arguments(parser)
     args = parser.parse_args(argv)
@@ -40,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
 
     fsutil.ensure_dir(layout.reports)  # refused now, not after training
     try:
-        model = textmodel.ensure_model(layout, args.labels, retrain=args.retrain, min_share=args.min_share,
-                                       threshold=args.threshold, known_patterns=patterns.default_patterns())
+        text_options = cli.options_from(args, textmodel.TextOptions, labels_path=args.labels)
+        model = textmodel.ensure_model(layout, text_options, known_patterns=patterns.default_patterns())
     except UserError as exc:  # the lesson metrics need no labels: they are still worth writing
         model = None
         print(f"\nВнимание: разметка не используется. {exc.message}\n"
@@ -51,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
             print("Разметки ещё нет (labeled.csv не найден): отчёт покажет показатели урока, "
                   "а для определения паттернов сначала нужна разметка в Label Studio.")
     options = flags.options_from_args(args)
+    report_options = cli.options_from(args, ReportOptions)
     pages, failed = [], []
     for video in progress.progress(videos, "Отчёты", unit="видео"):
         try:
             stem, parts = processed_parts_for_video(layout, video, options, args.part_minutes)
-            data = analyse_lesson(layout, stem, parts, model, threshold=args.threshold,
-                                         pause_seconds=args.pause_seconds)
+            data = analyse_lesson(layout, stem, parts, model, report_options)
             pages.append(write_report(layout, data))
         except UserError as exc:  # one bad video does not cost the others their reports
             failed.append((video, exc.message))

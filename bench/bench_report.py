@@ -24,7 +24,7 @@ from PIL import Image
 
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
-from pedpatterns.report.build import analyse_lesson, write_report
+from pedpatterns.report.build import ReportOptions, analyse_lesson, write_report
 from pedpatterns.report.page import SPEECH_COLOUR, _png, pattern_colour, thumbnail, timeline_png
 from pedpatterns.synthetic import (
     labelled_features,
@@ -83,7 +83,7 @@ def main() -> int:
         make_part(layout, part)
 
         def build() -> dict:
-            data = analyse_lesson(layout, "Урок", [part], model, threshold=0.5)
+            data = analyse_lesson(layout, "Урок", [part], model, ReportOptions(threshold=0.5))
             write_report(layout, data)
             return data
 

@@ -15,8 +15,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pedpatterns import patterns
 from pedpatterns.labelstudio.exports import url_to_path
@@ -40,6 +41,19 @@ class Result(NamedTuple):
     out: str
     err: str
 
+    # The names of subprocess.CompletedProcess, for tests written against it.
+    @property
+    def returncode(self) -> int:
+        return self.code
+
+    @property
+    def stdout(self) -> str:
+        return self.out
+
+    @property
+    def stderr(self) -> str:
+        return self.err
+
 
 def script_env(**extra: str) -> dict[str, str]:
     """The user's environment without Hub credentials (only .env may supply them), offline and quiet."""
@@ -49,15 +63,43 @@ def script_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_script(script: str, *args: str, root: Path, stdin: str = "", timeout: float = 300) -> Result:
-    """``python <script> --root <root> …`` started from a folder that is neither the repo nor the project."""
-    cwd = root.parent / "cwd"
-    cwd.mkdir(exist_ok=True)
-    done = subprocess.run(
-        [sys.executable, str(REPO_ROOT / script), "--root", str(root), *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=script_env(),
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+def start_script(
+    script: str, *args: str, root: Path | None = None, cwd: Path | None = None, env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (), pipe_stdin: bool = False, **popen: Any,
+) -> subprocess.Popen:
+    """The one way the tests start a script: ``python <script> [--root <root>] …`` as a user would.
+
+    With ``root`` it starts from a folder that is neither the repository nor the project;
+    ``env`` defaults to :func:`script_env`; ``prefix`` runs it under another command (setpriv).
+    """
+    if cwd is None and root is not None:
+        cwd = root.parent / "cwd"
+        cwd.mkdir(exist_ok=True)
+    at_root = ["--root", str(root)] if root is not None else []
+    argv = [*prefix, sys.executable, str(REPO_ROOT / script), *at_root, *args]
+    return subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE if pipe_stdin else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            env=script_env() if env is None else env, **popen)
+
+
+def finish(process: subprocess.Popen, stdin: str = "", timeout: float = 300) -> Result:
+    """Wait for a started script; a hung one is killed and the timeout raised."""
+    try:
+        out, err = process.communicate(stdin if process.stdin else None, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return Result(process.returncode, out, err)
+
+
+def run_script(
+    script: str, *args: str, root: Path | None = None, stdin: str = "", cwd: Path | None = None,
+    env: dict[str, str] | None = None, prefix: Sequence[str] = (), timeout: float = 300,
+) -> Result:
+    """Run a script to the end (see :func:`start_script`)."""
+    process = start_script(script, *args, root=root, cwd=cwd, env=env, prefix=prefix, pipe_stdin=True)
+    return finish(process, stdin, timeout)
 
 
 def assert_refused(result: Result, *must_contain: str, code: int | None = None) -> None:

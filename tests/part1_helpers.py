@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.prepare import media
+from tests.faultkit import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = REPO_ROOT.parent / "shared" / "media"
 JFK = SHARED_MEDIA / "jfk.flac"
 JFK_TEXT = (

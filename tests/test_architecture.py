@@ -46,3 +46,10 @@ def test_bench_and_tools_stand_without_tests() -> None:
     reach = [p.relative_to(REPO).as_posix() for folder in ("bench", "tools") for p in (REPO / folder).glob("*.py")
              if re.search(r"^\s*(from|import) tests\b", p.read_text(encoding="utf-8"), re.M)]
     assert reach == []
+
+
+def test_test_modules_do_not_import_each_other() -> None:
+    """Shared test helpers live in helper modules (conftest, faultkit, datasetkit…), not in other tests."""
+    reach = [p.name for p in (REPO / "tests").glob("test_*.py")
+             if re.search(r"^\s*from (tests)?\.?test_\w+ import", p.read_text(encoding="utf-8"), re.M)]
+    assert reach == []

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,21 +12,17 @@ from pedpatterns import synthetic
 from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.synthetic import make_colour_labelled_project
-from tests.faultkit import REPO_ROOT
+from tests.faultkit import REPO_ROOT, Result, run_script, script_env
 
 SCRIPT = REPO_ROOT / "auto_classifier.py"
 FAST_TRAIN = ["--weights", "none", "--image-size", "32", "--alpha", "0.35", "--batch-size", "8", "--threads", "2"]
 
 
-def run(root: Path, *args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), "--root", str(root), *args],
-        capture_output=True, text=True, input=stdin, timeout=600,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
-    )
+def run(root: Path, *args: str, stdin: str = "", env: dict | None = None) -> Result:
+    return run_script("auto_classifier.py", *args, root=root, stdin=stdin, env=script_env(**(env or {})), timeout=600)
 
 
-def assert_user_error(result: subprocess.CompletedProcess, *needles: str) -> None:
+def assert_user_error(result: Result, *needles: str) -> None:
     assert result.returncode != 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert "Ошибка:" in result.stderr

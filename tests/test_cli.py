@@ -1,13 +1,12 @@
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pedpatterns import cli, fsutil
 from pedpatterns.errors import EXIT_INTERRUPTED, UserError
+from tests.faultkit import run_script
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = ["prepare_data.py", "create_image_dataset.py", "upload_dataset.py", "find_patterns.py", "auto_classifier.py"]
@@ -48,24 +47,21 @@ def test_confirm_reasks_and_yes_flag() -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_help_is_russian_from_any_directory(script: str, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(REPO / script), "--help"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = run_script(script, "--help", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Использование:" in result.stdout and "параметры" in result.stdout
     assert "по умолчанию" in result.stdout
 
 
 def test_usage_error_is_russian_and_exits_2(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(REPO / "auto_classifier.py"), "--mode", "dance"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = run_script("auto_classifier.py", "--mode", "dance", cwd=tmp_path, timeout=120)
     assert result.returncode == 2
     assert "Ошибка: параметр --mode: недопустимое значение" in result.stderr and "Traceback" not in result.stderr
     assert "Подробная справка: python auto_classifier.py --help" in result.stderr
 
 
 def test_missing_root_is_a_russian_message(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(REPO / "prepare_data.py"), "--root", str(tmp_path / "нет")],
-                            capture_output=True, text=True, timeout=120)
+    result = run_script("prepare_data.py", "--root", str(tmp_path / "нет"), timeout=120)
     assert result.returncode == 1
     assert "не найдена" in result.stderr and "Traceback" not in result.stderr
 

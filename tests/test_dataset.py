@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,91 +10,20 @@ import pytest
 from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import LabeledSet, load_labeled_segments
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.models import evaluation
-from pedpatterns.synthetic import make_processed_part, write_ls_csv
-from tests.faultkit import REPO_ROOT
+from tests.datasetkit import (
+    README_TEXT,
+    build_project,
+    labeled,
+    load_with_datasets,
+    offline_env,
+    read_split,
+    snapshot,
+)
+from tests.faultkit import run_script
 
 P1, P2, P3 = patterns.default_patterns()[:3]
-FILMS = ("Урок математики", "Урок английского")
-README_TEXT = "# dataset_foto/\n\nОбъяснение, которое хранится в git.\n"
-
-
-def build_project(root: Path, films: tuple[str, ...] = FILMS, parts_per_film: int = 2, segments: int = 4) -> Layout:
-    """A labelled project: films × parts × segments, multi-label rows, two annotators on segment 1."""
-    root.mkdir(parents=True, exist_ok=True)
-    layout = Layout(root)
-    layout.ensure_top_folders()
-    layout.dataset_readme.write_text(README_TEXT, encoding="utf-8")
-    cycle = [P1, P2, P3]
-    annotations = []
-    for f, film in enumerate(films):
-        for k in range(1, parts_per_film + 1):
-            part = f"{film}_part{k:03d}"
-            make_processed_part(layout, part, segments, part_start=600.0 * (k - 1),
-                                text_of=lambda i, f=f: f"фраза {f}-{i}?")
-            for i in range(segments):
-                choices = [cycle[i % 3], cycle[(i + 1) % 3]] if i % 2 else [cycle[i % 3]]
-                annotations.append((part, i, choices, "анна@школа"))
-                if i == 1:
-                    annotations.append((part, i, [cycle[1]], "boris@school"))
-    write_ls_csv(layout, layout.labeled_csv, annotations)
-    return layout
-
-
-def labeled(layout: Layout) -> LabeledSet:
-    return load_labeled_segments(layout, known_patterns=patterns.default_patterns())
-
-
-def read_split(layout: Layout, split: str) -> list[dict]:
-    path = layout.dataset_metadata(split)
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def offline_env(tmp_path: Path) -> dict[str, str]:
-    """An environment in which `datasets` and `huggingface_hub` cannot go online and cache in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
-    env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf-home"),
-               PYTHONPATH=str(REPO_ROOT))
-    return env
-
-
-LOAD_SCRIPT = r"""
-import json, sys
-import datasets
-path, data_dir = sys.argv[1:3]
-ds = datasets.load_dataset(path, data_dir=data_dir) if data_dir else datasets.load_dataset(path)
-out = {}
-for split, d in ds.items():
-    f = d.features["labels"]
-    out[split] = {
-        "rows": d.num_rows,
-        "labels_type": type(f).__name__,
-        "inner": type(f.feature).__name__,
-        "inner_dtype": getattr(f.feature, "dtype", None),
-        "names": list(getattr(f.feature, "names", []) or []),
-        "columns": d.column_names,
-        "first": {k: v for k, v in d[0].items() if k != "image"},
-        "image_size": list(d[0]["image"].size),
-    }
-print(json.dumps(out, ensure_ascii=False))
-"""
-
-
-def load_with_datasets(tmp_path: Path, path: str, data_dir: str = "") -> dict:
-    """Load with the real `datasets` in a fresh, offline interpreter; a JSON summary of what it saw.
-
-    A separate interpreter because `datasets` reads HF_*_OFFLINE when imported.
-    """
-    done = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, path, data_dir], capture_output=True, text=True,
-                          env=offline_env(tmp_path), cwd=tmp_path, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture
@@ -132,7 +58,8 @@ def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
 
 
 def test_split_never_shares_a_film_or_part(project: Layout) -> None:
-    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.3, seed=7)
+    options = build.BuildOptions(test_share=0.3, seed=7)
+    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), options)
     train, test = read_split(project, "train"), read_split(project, "test")
     assert train and test and summary.split_by == "film"
     assert not {r["part"] for r in train} & {r["part"] for r in test}
@@ -158,7 +85,7 @@ def test_metadata_fields_and_copied_images(project: Layout) -> None:
 
 
 def test_loads_with_datasets_imagefolder_labels_as_list(project: Layout, tmp_path: Path) -> None:
-    build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    build.build_dataset(project, labeled(project), patterns.default_patterns(), build.BuildOptions(test_share=0.5))
     seen = load_with_datasets(tmp_path, "imagefolder", str(project.dataset_foto))
     assert set(seen) == {"train", "test"}
     assert seen["train"]["rows"] + seen["test"]["rows"] == 16
@@ -177,7 +104,7 @@ def test_failure_midway_leaves_previous_dataset_whole(project: Layout) -> None:
     # A keyframe vanishes between reading the labels and copying: the build must stop.
     Path(fresh.frame.iloc[-1]["keyframe"]).unlink()
     with pytest.raises(UserError, match="не изменён"):
-        build.build_dataset(project, fresh, patterns.default_patterns(), seed=99)
+        build.build_dataset(project, fresh, patterns.default_patterns(), build.BuildOptions(seed=99))
     assert snapshot(project.dataset_foto) == before
     assert not [p for p in project.root.iterdir() if p.name.startswith(TMP_PREFIX)]
 
@@ -197,7 +124,8 @@ def test_one_film_splits_by_part_and_one_part_goes_to_train(tmp_path: Path) -> N
 
 
 def test_summary_flags_rare_patterns(project: Layout) -> None:
-    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), test_share=0.5)
+    options = build.BuildOptions(test_share=0.5)
+    summary = build.build_dataset(project, labeled(project), patterns.default_patterns(), options)
     weak = summary.weak_patterns(patterns.default_patterns())
     assert P1 not in weak and weak[patterns.default_patterns()[5]] == "нет ни одного примера"
     text = build.format_summary(summary, patterns.default_patterns())
@@ -212,11 +140,6 @@ def test_unreadable_image_is_skipped_and_reported(project: Layout) -> None:
 
 
 # --- the script -----------------------------------------------------------------------------
-
-
-def run_script(name: str, *args: str, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO_ROOT / name), *args], capture_output=True, text=True,
-                          input=stdin, env=env, timeout=300)
 
 
 def test_script_builds_replaces_with_yes_and_refuses_without_answer(project: Layout, tmp_path: Path) -> None:

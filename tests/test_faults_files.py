@@ -34,8 +34,11 @@ from tests.faultkit import (
     assert_ok,
     assert_refused,
     copy_project,
+    finish,
     leftovers,
+    run_script,
     script_env,
+    start_script,
     task_urls_resolve,
     tree,
 )
@@ -48,26 +51,6 @@ PART1 = f"{STEM}_part001"
 
 
 # --- running scripts ---------------------------------------------------------------------
-
-
-def start(script: str, *args: str, root: Path, prefix: tuple[str, ...] = (), **popen: object) -> subprocess.Popen:
-    """A script started like faultkit.run_script, but left running (for races and Ctrl-C)."""
-    cwd = root.parent / "cwd"
-    cwd.mkdir(exist_ok=True)
-    return subprocess.Popen(
-        [*prefix, sys.executable, str(REPO_ROOT / script), "--root", str(root), *args], cwd=cwd,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-        env=script_env(), **popen,
-    )
-
-
-def finish(process: subprocess.Popen, timeout: float = 300) -> Result:
-    out, err = process.communicate(timeout=timeout)
-    return Result(process.returncode, out, err)
-
-
-def run(script: str, *args: str, root: Path, prefix: tuple[str, ...] = (), timeout: float = 300) -> Result:
-    return finish(start(script, *args, root=root, prefix=prefix), timeout)
 
 
 def new_entries(before: dict[str, str], root: Path) -> list[str]:
@@ -164,11 +147,13 @@ def test_the_same_lesson_copied_in_again_reuses_its_parts(lesson: dict, tmp_path
         os.utime(film, (tomorrow, tomorrow))
     before = tree(layout.root)
 
-    under_new_name = run("prepare_data.py", *lesson["args"], "--film", again.name, "--part", "1", root=layout.root)
+    under_new_name = run_script("prepare_data.py", *lesson["args"], "--film", again.name, "--part", "1",
+                                root=layout.root)
     assert_ok(under_new_name)
     assert "тот же фильм" in under_new_name.out and f"«{STEM}_part…»" in under_new_name.out
     assert "уже обработана" in under_new_name.out
-    with_new_date = run("prepare_data.py", *lesson["args"], "--film", original.name, "--part", "1", root=layout.root)
+    with_new_date = run_script("prepare_data.py", *lesson["args"], "--film", original.name, "--part", "1",
+                               root=layout.root)
     assert_ok(with_new_date)
     assert "Части уже нарезаны" in with_new_date.out
     assert_kept(before, layout.root)
@@ -180,7 +165,7 @@ def test_another_video_under_a_used_name_gets_its_own_parts(lesson: dict, tmp_pa
     make_video(layout.films / f"{FILM}.mov", 14, gop=20)  # X.mov beside X.mp4: another lesson, no speech
     before, old_tasks = tree(layout.root), read_tasks(layout.tasks_json)
 
-    result = run("prepare_data.py", *lesson["args"], "--film", f"{FILM}.mov", "--part", "1", root=layout.root)
+    result = run_script("prepare_data.py", *lesson["args"], "--film", f"{FILM}.mov", "--part", "1", root=layout.root)
     assert_ok(result)
     assert "уже занято" in result.out and "прежние части не тронуты" in result.out
     assert_kept_adding_tasks(before, old_tasks, layout)
@@ -198,12 +183,12 @@ def test_a_replaced_film_never_overwrites_labelled_parts(lesson: dict, tmp_path:
     labelled_files = {p: h for p, h in before.items() if p.startswith(f"processed_data/{PART1}/") and h != "<dir>"}
     assert labelled_files
 
-    plain = run("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root)
+    plain = run_script("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root)
     assert_ok(plain)
     assert "уже занято" in plain.out and "--force" in plain.out
     assert_kept_adding_tasks(before, old_tasks, layout)
 
-    forced = run("prepare_data.py", *lesson["args"], "--part", "1", "--force", root=layout.root)
+    forced = run_script("prepare_data.py", *lesson["args"], "--part", "1", "--force", root=layout.root)
     assert_ok(forced)
     announced = forced.out.index("Нарезаю заново")
     assert announced < forced.out.index("Нарезано частей"), forced.out  # said before the cut, not after
@@ -218,7 +203,7 @@ def test_a_replaced_film_never_overwrites_labelled_parts(lesson: dict, tmp_path:
 def test_a_recut_that_would_replace_processed_parts_needs_force(lesson: dict, tmp_path: Path) -> None:
     layout = copy_project(lesson["root"], tmp_path)
     before = tree(layout.root)
-    result = run("prepare_data.py", *lesson["args"], "--part-minutes", "0.5", "--part", "1", root=layout.root)
+    result = run_script("prepare_data.py", *lesson["args"], "--part-minutes", "0.5", "--part", "1", root=layout.root)
     assert_refused(result, "заменит уже обработанные части", PART1, "--force", "--part-minutes 0.25", code=1)
     assert_kept(before, layout.root)
 
@@ -230,7 +215,7 @@ def test_a_still_image_named_mp4_is_refused(tmp_path: Path, model: str) -> None:
                     "Image.new('RGB', (64, 48), (200, 30, 30)).save(sys.argv[1], format='PNG')",
                     str(layout.films / "урок.mp4")], check=True)
     before = tree(layout.root)
-    assert_refused(run("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=layout.root),
+    assert_refused(run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=layout.root),
                    "урок.mp4", "картинка")
     assert_kept(before, layout.root)
 
@@ -240,8 +225,8 @@ def test_a_still_image_named_mp4_is_refused(tmp_path: Path, model: str) -> None:
 
 def test_two_runs_on_two_films_keep_every_task(tmp_path: Path, model: str) -> None:
     layout = project_with_films(tmp_path / "проект", ("Урок А.mp4", 14), ("Урок Б.mp4", 14))
-    runs = [start("prepare_data.py", "--whisper-model", model, *PROCESS, "--film", film, "--all", root=layout.root)
-            for film in ("Урок А.mp4", "Урок Б.mp4")]
+    runs = [start_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--film", film, "--all",
+                         root=layout.root) for film in ("Урок А.mp4", "Урок Б.mp4")]
     for result in [finish(p) for p in runs]:
         assert_ok(result)
     tasks = task_urls_resolve(layout)
@@ -290,7 +275,7 @@ def test_a_run_cleans_only_the_temporaries_of_ended_runs(lesson: dict, tmp_path:
         for tmp in (live_tmp, dead_tmp, old_tmp):
             tmp.mkdir()
             (tmp / "часть.mp4").write_bytes(b"half")
-        assert_ok(run("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root))
+        assert_ok(run_script("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root))
         assert live_tmp.is_dir() and (live_tmp / "часть.mp4").read_bytes() == b"half"
         assert not dead_tmp.exists() and not old_tmp.exists()
     finally:
@@ -304,7 +289,7 @@ def test_a_run_that_must_wait_says_so(lesson: dict, tmp_path: Path) -> None:
     lock.acquire()
     lines: list[str] = []
     try:
-        process = start("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root)
+        process = start_script("prepare_data.py", *lesson["args"], "--part", "1", root=layout.root)
         reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
         reader.start()
         deadline = time.monotonic() + 120
@@ -329,7 +314,7 @@ def test_prepare_data_on_a_full_disk(lesson: dict, mount_tmpfs: Callable[..., Pa
     layout = copy_project(lesson["root"], disk)
     before = tree(layout.root)
     fill(disk, 32 * 1024)
-    result = run("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root)
+    result = run_script("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root)
     assert_disk_full_refusal(result, before, layout.root, disk)
     assert not (layout.processed_data / f"{STEM}_part002").exists()
 
@@ -339,7 +324,7 @@ def test_create_image_dataset_on_a_full_disk(labelled: Path, mount_tmpfs: Callab
     layout = copy_project(labelled, disk)
     before = tree(layout.root)
     fill(disk, 16 * 1024)
-    result = run("create_image_dataset.py", "--yes", root=layout.root)
+    result = run_script("create_image_dataset.py", "--yes", root=layout.root)
     assert_disk_full_refusal(result, before, layout.root, disk)
     assert "dataset_foto" in result.err and not layout.dataset_metadata("train").exists()
 
@@ -350,7 +335,7 @@ def test_find_patterns_on_a_full_disk(lesson: dict, mount_tmpfs: Callable[..., P
     make_video(layout.new_videos / "Новый урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
     before = tree(layout.root)
     fill(disk, 48 * 1024)
-    result = run("find_patterns.py", *lesson["args"], root=layout.root)
+    result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
     assert_refused(result, "мест", code=1)
     assert_kept(before, layout.root)
     assert not all_leftovers(disk), all_leftovers(disk)
@@ -364,7 +349,7 @@ def test_saving_the_image_model_on_a_full_disk_keeps_the_old_one(trained: Path,
     layout = copy_project(trained, disk)
     before = tree(layout.root)
     fill(disk, 64 * 1024)  # room to train, not to save the model
-    result = run("auto_classifier.py", "--mode", "train", *FAST_TRAIN, root=layout.root, timeout=600)
+    result = run_script("auto_classifier.py", "--mode", "train", *FAST_TRAIN, root=layout.root, timeout=600)
     assert_disk_full_refusal(result, before, layout.root, disk)  # code 1: a message, not a crash
 
 
@@ -374,7 +359,7 @@ def test_a_read_only_disk(lesson: dict, mount_tmpfs: Callable[..., Path]) -> Non
     before = tree(layout.root)
     (disk / "cwd").mkdir()  # where the script starts, made while the disk was writable
     remount_read_only(disk)
-    result = run("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root)
+    result = run_script("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root)
     assert_refused(result, "только для чтения", str(layout.root), "--root", code=1)
     assert_kept(before, layout.root)
 
@@ -387,7 +372,7 @@ def test_permission_denied(lesson: dict, tmp_path: Path) -> None:
     layout.processed_data.chmod(0o555)  # processed parts readable, no new ones
     try:
         before = tree(layout.root)
-        result = run("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root,
+        result = run_script("prepare_data.py", *lesson["args"], "--part", "2", root=layout.root,
                      prefix=("setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"))
         assert_refused(result, "прав", "processed_data", "chmod", code=1)
         assert_kept(before, layout.root)
@@ -397,14 +382,14 @@ def test_permission_denied(lesson: dict, tmp_path: Path) -> None:
 
 def test_a_project_folder_name_too_long_for_the_file_system(tmp_path: Path, model: str) -> None:
     root = tmp_path / ("очень длинное имя папки " * 12)  # 500 bytes in one name
-    result = run("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=root)
+    result = run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=root)
     assert_refused(result, "слишком длинное имя", code=1)
     assert list(tmp_path.iterdir()) == [tmp_path / "cwd"]
 
 
 def test_ctrl_c_with_two_workers_stops_everything_at_once(tmp_path: Path, model: str) -> None:
     layout = project_with_films(tmp_path / "проект", ("Длинный урок.mp4", 480))
-    process = start("prepare_data.py", "--whisper-model", model, *PROCESS, "--part-minutes", "2", "--all",
+    process = start_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--part-minutes", "2", "--all",
                     "--jobs", "2", root=layout.root, start_new_session=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
@@ -438,7 +423,7 @@ def test_one_bad_video_does_not_stop_the_others(lesson: dict, tmp_path: Path) ->
     layout = copy_project(lesson["root"], tmp_path)
     make_video(layout.new_videos / "Хороший урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
     (layout.new_videos / "Сломанный урок.mp4").write_text("это не видео", encoding="utf-8")
-    result = run("find_patterns.py", *lesson["args"], root=layout.root)
+    result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
     assert_refused(result, "Сломанный урок.mp4", "Отчёт не построен для 1 из 2", code=1)
     reports = [p.relative_to(layout.new_videos).as_posix() for p in layout.new_videos.rglob("*.html")]
     assert any("Хороший урок" in name for name in reports), reports
@@ -449,7 +434,7 @@ def test_unusable_labels_give_a_report_without_them(lesson: dict, tmp_path: Path
     layout = copy_project(lesson["root"], tmp_path)
     make_video(layout.new_videos / "Урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
     layout.labeled_csv.write_text("совсем,не,экспорт\n1,2,3\n", encoding="utf-8")
-    result = run("find_patterns.py", *lesson["args"], root=layout.root)
+    result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
     assert_ok(result)
     assert "разметка не используется" in result.err and "labeled.csv" in result.err
     assert list(layout.new_videos.rglob("*.html"))
@@ -462,9 +447,9 @@ def test_a_film_name_of_240_bytes_works_end_to_end(tmp_path: Path, model: str) -
     name = ("Урок литературы в пятом классе " * 10).encode()[:240].decode("utf-8", "ignore")
     name += "_" * (240 - len(name.encode()))  # exactly 240 bytes, mostly two-byte Cyrillic
     layout = project_with_films(tmp_path / "проект", (f"{name}.mp4", 14))
-    assert_ok(run("prepare_data.py", "--whisper-model", model, *PROCESS, "--all", root=layout.root))
+    assert_ok(run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--all", root=layout.root))
     make_video(layout.new_videos / f"{name}.mp4", 14, speech_at=1, speech=JFK, gop=20)
-    assert_ok(run("find_patterns.py", "--whisper-model", model, *PROCESS, root=layout.root))
+    assert_ok(run_script("find_patterns.py", "--whisper-model", model, *PROCESS, root=layout.root))
 
     tasks = task_urls_resolve(layout)
     assert tasks

@@ -8,15 +8,15 @@ import pandas as pd
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from pedpatterns.synthetic import make_known_lesson, make_labelled_project
+from tests.faultkit import Result, run_script
 
 from .part1_helpers import bundled_model_or_skip, make_video, require_shared_media
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "find_patterns.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+def _run(*args: str, cwd: Path) -> Result:
+    return run_script("find_patterns.py", *args, cwd=cwd)
 
 
 def test_without_labels_writes_the_metrics_report_and_asks_for_labels(tmp_path: Path) -> None:

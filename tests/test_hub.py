@@ -15,7 +15,8 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build, hub
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.test_dataset import build_project, labeled, load_with_datasets, offline_env, run_script, snapshot
+from tests.datasetkit import build_project, labeled, load_with_datasets, offline_env, snapshot
+from tests.faultkit import run_script
 
 FAKE_TOKEN = "hf_FAKEtoken0123456789abcdefSECRET"
 REPO = "ivanova/uroki-patterns"
@@ -24,7 +25,7 @@ REPO = "ivanova/uroki-patterns"
 @pytest.fixture
 def built(tmp_path: Path) -> Layout:
     layout = build_project(tmp_path / "проект школы")
-    build.build_dataset(layout, labeled(layout), patterns.default_patterns(), test_share=0.5)
+    build.build_dataset(layout, labeled(layout), patterns.default_patterns(), build.BuildOptions(test_share=0.5))
     return layout
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import unquote
@@ -25,6 +24,7 @@ from pedpatterns.labelstudio.config import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PRE
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.prepare import media
 from pedpatterns.prepare.cutting import cut_film, read_parts
+from tests import faultkit
 from tests.part1_helpers import (
     BAD_FILMS,
     JFK,
@@ -262,10 +262,7 @@ def test_script_exit_code_for_a_text_file_named_mp4(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
     layout.ensure_top_folders()
     (layout.films / "урок.mp4").write_text("не видео", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "prepare_data.py"), "--root", str(tmp_path), "--yes"],
-        capture_output=True, text=True, check=False, timeout=120,
-    )
+    result = faultkit.run_script("prepare_data.py", "--root", str(tmp_path), "--yes", timeout=120)
     assert result.returncode == 1
     assert "«урок.mp4»" in result.stderr and "Traceback" not in result.stderr
     assert list(layout.part_films.iterdir()) == []

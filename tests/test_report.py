@@ -10,7 +10,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 from pedpatterns.prepare import processing
 from pedpatterns.report import lessonmetrics as lm
-from pedpatterns.report.build import analyse_lesson, processed_parts_for_video, write_index, write_report
+from pedpatterns.report.build import ReportOptions, analyse_lesson, processed_parts_for_video, write_index, write_report
 from pedpatterns.synthetic import (
     KNOWN_LESSON,
     make_known_lesson,
@@ -24,7 +24,7 @@ from pedpatterns.synthetic import (
 def test_known_lesson_gives_the_hand_computed_metrics(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     part = make_known_lesson(lay, "Урок 1")
-    data = analyse_lesson(lay, "Урок 1", [part], None, threshold=0.5)
+    data = analyse_lesson(lay, "Урок 1", [part], None, ReportOptions(threshold=0.5))
     for key, expected in KNOWN_LESSON.items():
         assert data["summary"][key] == pytest.approx(expected), key
     assert data["pauses"] == [{"start": 10.0, "end": 16.0, "duration_s": 6.0}]
@@ -49,7 +49,7 @@ def test_parts_are_placed_on_the_lesson_axis(tmp_path: Path) -> None:
     write_transcript(lay, "Урок_part000", speech(0, 20, 10), duration=30.0, part_start=0.0)
     # The second part's words are in part time: 5–30 s of the part is 35–60 s of the lesson.
     write_transcript(lay, "Урок_part001", speech(5, 30, 10, last="Кто ответит?»"), duration=30.0, part_start=30.0)
-    m = analyse_lesson(lay, "Урок", ["Урок_part000", "Урок_part001"], None, threshold=0.5)
+    m = analyse_lesson(lay, "Урок", ["Урок_part000", "Урок_part001"], None, ReportOptions(threshold=0.5))
     assert m["summary"]["duration_s"] == 60.0
     assert m["pauses"] == [{"start": 20.0, "end": 35.0, "duration_s": 15.0}]
     assert m["summary"]["question_count"] == 1 and m["questions"][0]["time"] == 60.0
@@ -73,7 +73,7 @@ def test_html_csv_and_json_say_the_same_numbers(tmp_path: Path) -> None:
     make_labelled_project(lay, n_films=3, per_part=12)
     model = textmodel.ensure_model(lay, log=lambda _: None)
     part = make_known_lesson(lay, "Урок 1")
-    html_path = write_report(lay, analyse_lesson(lay, "Урок 1", [part], model, threshold=0.5))
+    html_path = write_report(lay, analyse_lesson(lay, "Урок 1", [part], model, ReportOptions(threshold=0.5)))
     page = html_path.read_text(encoding="utf-8")
     data = json.loads(lay.report_json("Урок 1").read_text(encoding="utf-8"))
     with lay.report_metrics_csv("Урок 1").open(encoding="utf-8-sig", newline="") as fh:
@@ -104,7 +104,7 @@ def test_html_csv_and_json_say_the_same_numbers(tmp_path: Path) -> None:
 def test_page_is_self_contained_and_escapes_transcripts(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     part = make_known_lesson(lay, "Урок <1> & 2", text="<script>alert(1)</script> a<b & c?")
-    page = write_report(lay, analyse_lesson(lay, "Урок <1> & 2", [part], None, threshold=0.5))
+    page = write_report(lay, analyse_lesson(lay, "Урок <1> & 2", [part], None, ReportOptions(threshold=0.5)))
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; a&lt;b &amp; c?" in html
     assert "Урок &lt;1&gt; &amp; 2" in html
@@ -117,7 +117,7 @@ def test_index_links_every_report(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     for name in ("Урок 1", "Урок 2"):
         part = make_known_lesson(lay, name)
-        write_report(lay, analyse_lesson(lay, name, [part], None, threshold=0.5))
+        write_report(lay, analyse_lesson(lay, name, [part], None, ReportOptions(threshold=0.5)))
     index = write_index(lay)
     assert index == lay.reports_index
     html = index.read_text(encoding="utf-8")

@@ -70,10 +70,10 @@ def test_other_labels_file_and_retrain_flag_retrain(tmp_path: Path) -> None:
     other = tmp_path / "разметка эксперта 2.csv"
     write_ls_csv(lay, other, [("Фильм 0_part000", i, ["Паттерн 2: Обратная связь"], "b") for i in range(10)]
                  + [("Фильм 1_part000", i, ["Паттерн 9: Рефлексия"], "b") for i in range(10)])
-    model = textmodel.ensure_model(lay, other, log=_quiet)
+    model = textmodel.ensure_model(lay, textmodel.TextOptions(labels_path=other), log=_quiet)
     assert model.patterns == ["Паттерн 2: Обратная связь", "Паттерн 9: Рефлексия"]
     messages: list[str] = []
-    textmodel.ensure_model(lay, other, retrain=True, log=messages.append)
+    textmodel.ensure_model(lay, textmodel.TextOptions(labels_path=other, retrain=True), log=messages.append)
     assert any("Обучение модели" in m for m in messages)
 
 
@@ -81,9 +81,9 @@ def test_without_labels_there_is_no_model_and_explicit_paths_must_exist(tmp_path
     lay = Layout(tmp_path)
     assert textmodel.ensure_model(lay, log=_quiet) is None
     with pytest.raises(UserError, match="--labels"):
-        textmodel.ensure_model(lay, tmp_path / "нет.csv", log=_quiet)
+        textmodel.ensure_model(lay, textmodel.TextOptions(labels_path=tmp_path / "нет.csv"), log=_quiet)
     with pytest.raises(UserError, match="Переобучать не на чем"):
-        textmodel.ensure_model(lay, retrain=True, log=_quiet)
+        textmodel.ensure_model(lay, textmodel.TextOptions(retrain=True), log=_quiet)
 
 
 def test_damaged_model_is_a_russian_message_or_retrained(tmp_path: Path) -> None:

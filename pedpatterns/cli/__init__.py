@@ -7,6 +7,7 @@ turn a :class:`~pedpatterns.errors.UserError` into a Russian message and an exit
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -24,6 +25,7 @@ from pedpatterns.errors import (
 from pedpatterns.layout import Layout, default_root
 
 T = TypeVar("T")
+OptionsT = TypeVar("OptionsT")
 
 
 class _RussianFormatter(argparse.RawDescriptionHelpFormatter):
@@ -355,3 +357,15 @@ def pick(
         return candidates[0]
     index = choose([c.name for c in candidates], f"Выберите {what}:", flag, stdin=stdin)
     return candidates[index]
+
+
+def options_from(args: argparse.Namespace, kind: type[OptionsT], **given: Any) -> OptionsT:
+    """A stage's frozen options from the parsed flags.
+
+    Each field is set by the flag of the same name (its ``dest``); a field no flag sets keeps
+    the dataclass default, the only place a default is written (argparse shows it, read from
+    the class). ``given`` sets what the command decides itself.
+    """
+    names = {f.name for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    values = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return kind(**{**values, **given})

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from pedpatterns import cli
 from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE
-from pedpatterns.prepare import cutting, processing, speech
+from pedpatterns.prepare import cutting, speech
+from pedpatterns.prepare.processing import Options
 
 
 def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,35 +19,28 @@ def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--part-minutes", type=cli.part_minutes, default=cutting.DEFAULT_PART_MINUTES,
                         help="длина части, минуты (можно дробное: 1.5)")
-    parser.add_argument("--segment-seconds", type=cli.segment_seconds, default=processing.DEFAULT_SEGMENT_SECONDS,
+    parser.add_argument("--segment-seconds", type=cli.segment_seconds, default=Options.segment_seconds,
                         help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
-    parser.add_argument("--whisper-model", type=cli.text, default=speech.DEFAULT_MODEL,
+    parser.add_argument("--whisper-model", type=cli.text, default=Options.whisper_model,
                         help="модель Whisper: размер (tiny, base, small, medium, large-v3…; скачивается при "
                              "первом запуске), путь к папке с моделью или bundled (встроенная английская tiny.en)")
-    parser.add_argument("--language", type=cli.text, default=speech.DEFAULT_LANGUAGE,
+    parser.add_argument("--language", type=cli.text, default=Options.language,
                         help="язык речи: ru, en, … или auto (определить самому)")
-    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=speech.FASTER_WHISPER,
+    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=Options.asr_engine,
                         help="движок распознавания речи")
-    parser.add_argument("--asr-batch-size", type=cli.asr_batch_size, default=speech.DEFAULT_BATCH_SIZE,
+    parser.add_argument("--asr-batch-size", type=cli.asr_batch_size, default=Options.batch_size,
                         help="пакетное распознавание: сколько кусков речи сразу; 0 или 1 — по очереди "
                              "(точнее), 8 — быстрее, но иногда теряет фразы")
-    parser.add_argument("--beam-size", type=cli.beam_size, default=speech.DEFAULT_BEAM_SIZE,
+    parser.add_argument("--beam-size", type=cli.beam_size, default=Options.beam_size,
                         help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
 
 
 def options_from_args(
     args: argparse.Namespace, *, patterns: Sequence[str] = (), force: bool = False
-) -> processing.Options:
-    return processing.Options(
-        segment_seconds=args.segment_seconds,
-        whisper_model=args.whisper_model,
-        asr_engine=args.asr_engine,
-        language=args.language,
-        batch_size=args.asr_batch_size,
-        beam_size=args.beam_size,
-        patterns=tuple(patterns),
-        force=force,
-    )
+) -> Options:
+    """Part 1's processing options from the flags above (the other fields keep their defaults)."""
+    # --asr-batch-size has its own name: auto_classifier.py's --batch-size is the image model's.
+    return cli.options_from(args, Options, batch_size=args.asr_batch_size, patterns=tuple(patterns), force=force)
 
 
 def add_label_arguments(parser: argparse.ArgumentParser) -> None:

@@ -38,8 +38,6 @@ from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
 from pedpatterns.models.evaluation import choose_test_groups
 
 SPLIT_BY = ("film", "part")
-DEFAULT_TEST_SHARE = 0.2
-DEFAULT_SEED = 42
 # A pattern with fewer training examples than this cannot be learnt or even validated.
 MIN_TRAIN_EXAMPLES = 2
 
@@ -290,20 +288,24 @@ def _keep_extra_files(source: Path, target: Path) -> None:
             shutil.copy2(item, target / item.name)
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How dataset_foto/ is split; create_image_dataset.py's flags read their defaults here."""
+
+    test_share: float = 0.2
+    seed: int = 42
+    split_by: str = "film"
+
+
 def build_dataset(
-    layout: Layout,
-    labeled: LabeledSet,
-    patterns: Sequence[str],
-    *,
-    test_share: float = DEFAULT_TEST_SHARE,
-    seed: int = DEFAULT_SEED,
-    split_by: str = "film",
+    layout: Layout, labeled: LabeledSet, patterns: Sequence[str], options: BuildOptions = BuildOptions()
 ) -> DatasetSummary:
     """Write dataset_foto/ from labelled segments; the old folder is replaced only on success.
 
     ``patterns`` is the ordered vocabulary (the list the experts labelled with); patterns
     found in the labels but not in it are appended, so nothing labelled is lost.
     """
+    test_share, seed, split_by = options.test_share, options.seed, options.split_by
     frame = labeled.frame
     vocabulary = list(dict.fromkeys([*patterns, *labeled.patterns]))
     skipped: list[str] = []

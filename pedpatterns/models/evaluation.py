@@ -19,6 +19,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from pedpatterns.errors import UserError
 
 # Below these counts the numbers are noise, and we say so instead of printing them.
+DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics
 MIN_POSITIVES_PER_PATTERN = 3
 MIN_GROUPS = 2
 

@@ -47,7 +47,7 @@ DEFAULT_EPOCHS = 10
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_PATIENCE = 3
 DEFAULT_TEST_SHARE = 0.25
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = evaluation.DEFAULT_THRESHOLD
 FINE_TUNE_LAYERS = 30  # the last blocks of MobileNetV2 (from block 14 on) that --fine-tune unfreezes
 HEAD_LEARNING_RATE = 1e-3
 FINE_TUNE_LEARNING_RATE = 1e-5
@@ -533,8 +533,10 @@ def top_predictions(probs: np.ndarray, classes: Sequence[str], k: int = 3) -> li
 # --- training ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainOptions:
+    """How the image model is trained and used; auto_classifier.py's flags read their defaults here."""
+
     labels_path: Path | None = None
     min_share: float = DEFAULT_MIN_SHARE
     epochs: int = DEFAULT_EPOCHS

@@ -41,7 +41,7 @@ from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, LabeledSet, dupli
 from pedpatterns.layout import Layout
 from pedpatterns.models import evaluation
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = evaluation.DEFAULT_THRESHOLD
 MAX_FOLDS = 5
 # Grouping by film is the honest split (teacher and class differ); it needs enough films.
 MIN_FILMS_TO_GROUP_BY_FILM = 3
@@ -294,13 +294,20 @@ def is_stale(model_path: Path, labels_path: Path) -> bool:
     return labels_path.is_file() and labels_path.stat().st_mtime > model_path.stat().st_mtime
 
 
+@dataclass(frozen=True)
+class TextOptions:
+    """Which labels train the audio/text model and how it decides; find_patterns.py reads its defaults here."""
+
+    labels_path: Path | None = None
+    retrain: bool = False
+    min_share: float = DEFAULT_MIN_SHARE
+    threshold: float = DEFAULT_THRESHOLD
+
+
 def ensure_model(
     layout: Layout,
-    labels_path: Path | None = None,
+    options: TextOptions = TextOptions(),
     *,
-    retrain: bool = False,
-    min_share: float = DEFAULT_MIN_SHARE,
-    threshold: float = DEFAULT_THRESHOLD,
     known_patterns: Sequence[str] = (),
     log: Callable[[str], None] = print,
 ) -> TextModel | None:
@@ -312,8 +319,8 @@ def ensure_model(
     error: the report then shows the lesson metrics only.
     """
     with locks.hold(layout, "text-model", "файл модели по тексту"):  # two runs must not train over each other
-        return _ensure_model(layout, labels_path, retrain=retrain, min_share=min_share, threshold=threshold,
-                             known_patterns=known_patterns, log=log)
+        return _ensure_model(layout, options.labels_path, retrain=options.retrain, min_share=options.min_share,
+                             threshold=options.threshold, known_patterns=known_patterns, log=log)
 
 
 def _ensure_model(

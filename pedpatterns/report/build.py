@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import pandas as pd
 from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
+from pedpatterns.models.evaluation import DEFAULT_THRESHOLD
 from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
 from pedpatterns.report import lessonmetrics
@@ -99,16 +101,20 @@ def _pattern_summary(rows: Sequence[dict[str, Any]], patterns: Sequence[str]) ->
     return summary
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report counts as found and as a pause; find_patterns.py reads its defaults here."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    pause_seconds: float = lessonmetrics.DEFAULT_PAUSE_SECONDS
+
+
 def analyse_lesson(
-    layout: Layout,
-    video_stem: str,
-    parts: Sequence[str],
-    model: TextModel | None,
-    *,
-    threshold: float,
-    pause_seconds: float = lessonmetrics.DEFAULT_PAUSE_SECONDS,
+    layout: Layout, video_stem: str, parts: Sequence[str], model: TextModel | None,
+    options: ReportOptions = ReportOptions(),
 ) -> dict[str, Any]:
     """Everything the report shows, as one JSON-ready dictionary."""
+    threshold, pause_seconds = options.threshold, options.pause_seconds
     if not 0 < threshold < 1:
         raise UserError("Порог вероятности (--threshold) должен быть между 0 и 1, например 0.5.")
     segments = load_segments(layout, parts)

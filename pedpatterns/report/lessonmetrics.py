@@ -20,10 +20,10 @@ from statistics import median
 from typing import Any
 
 from pedpatterns.errors import UserError
-from pedpatterns.prepare.features import is_question
+from pedpatterns.prepare.features import PAUSE_SECONDS, is_question
 from pedpatterns.prepare.speech import Word
 
-DEFAULT_PAUSE_SECONDS = 1.0
+DEFAULT_PAUSE_SECONDS = PAUSE_SECONDS  # the same pause the segments' features count
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
 GOOD_WAIT_SECONDS = 3.0
 _HISTOGRAM_EDGES = (2.0, 3.0, 5.0, 10.0)
