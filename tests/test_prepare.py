@@ -284,3 +284,13 @@ def test_readme_data_dictionary_matches_the_schema() -> None:
     section = readme.split("<!-- section: part1 -->")[1].split("<!-- /section: part1 -->")[0]
     for column, meaning in {**schema.SEGMENT_COLUMNS, **schema.FEATURE_COLUMNS}.items():
         assert f"| `{column}` | {meaning} |" in section, column
+
+
+def test_a_second_set_aside_within_a_second_gets_its_own_folder(tmp_path: Path) -> None:
+    from pedpatterns.prepare.cutting import _new_replaced_dir
+
+    layout = Layout(tmp_path)
+    first = _new_replaced_dir(layout)
+    first.mkdir(parents=True)
+    second = _new_replaced_dir(layout)
+    assert second != first and not second.exists() and second.parent == first.parent

@@ -324,7 +324,7 @@ def retire_processed(layout: Layout, parts: Sequence[str]) -> tuple[Path | None,
     Returns the folder they were moved to (``None`` if none was labelled) and every part taken out.
     """
     labelled = labelled_parts(layout, parts)
-    aside = layout.replaced_dir(time.strftime("%Y-%m-%d_%H-%M-%S")) if labelled else None
+    aside = _new_replaced_dir(layout) if labelled else None
     for part in parts:
         if part in labelled:
             assert aside is not None
@@ -334,6 +334,13 @@ def retire_processed(layout: Layout, parts: Sequence[str]) -> tuple[Path | None,
             fsutil.remove(layout.part_dir(part))
         update_tasks_file(layout, part, [])
     return aside, list(parts)
+
+
+def _new_replaced_dir(layout: Layout) -> Path:
+    """A folder for set-aside parts that no earlier run used: a second re-cut within a second gets its own."""
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+    candidates = (layout.replaced_dir(stamp if n == 1 else f"{stamp}_{n}") for n in range(1, 1000))
+    return next(folder for folder in candidates if not folder.exists())
 
 
 def write_parts_index(
