@@ -380,6 +380,17 @@ def test_permission_denied(lesson: dict, tmp_path: Path) -> None:
         layout.processed_data.chmod(0o755)
 
 
+def test_a_film_the_user_may_not_read(tmp_path: Path, model: str) -> None:
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("нужны root и setpriv (util-linux), чтобы отнять право обходить права доступа")
+    layout = project_with_films(tmp_path / "проект", ("Чужой урок.mp4", 6))
+    (layout.films / "Чужой урок.mp4").chmod(0o000)
+    result = run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=layout.root,
+                        prefix=("setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"))
+    assert_refused(result, "Чужой урок.mp4", "нет прав доступа", "chmod", code=1)
+    assert list(layout.part_films.glob("*.mp4")) == []
+
+
 def test_a_project_folder_name_too_long_for_the_file_system(tmp_path: Path, model: str) -> None:
     root = tmp_path / ("очень длинное имя папки " * 12)  # 500 bytes in one name
     result = run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--yes", root=root)

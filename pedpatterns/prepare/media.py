@@ -102,6 +102,7 @@ def probe(path: Path) -> MediaInfo:
         capture_output=True, text=True, errors="replace", check=False,
     )
     stderr = result.stderr
+    raise_if_file_system(stderr, path)  # an unreadable file is a permission to fix, not a damaged video
     if "moov atom not found" in stderr and _looks_like_mp4(path):
         raise UserError(
             f"Файл «{path.name}» обрезан или не дописан (в MP4 нет оглавления «moov»): "
