@@ -110,3 +110,25 @@ def test_json_and_json_min_exports(project: Layout) -> None:
     mini = [{"image": url, "pattern": {"choices": [P2]}, "annotator": "a", "annotation_id": 1}]
     (project.root / "min.json").write_text(json.dumps(mini, ensure_ascii=False), encoding="utf-8")
     assert load_labeled_segments(project, project.root / "min.json").frame["labels"].tolist() == [[P2]]
+
+
+def test_labels_made_before_a_forced_recut_are_not_joined_with_the_new_frames(project: Layout) -> None:
+    """The experts saw the old frames: a changed keyframe is reported, an unchanged one still counts."""
+    import os
+    import shutil
+
+    part = "Урок 1_part001"
+    csv_path = write_ls_csv(project, project.labeled_csv, [(part, 0, [P1], "a@x"), (part, 1, [P2], "a@x")])
+    aside = project.replaced_dir("2026-11-25_10-00-00")
+    aside.mkdir(parents=True)
+    shutil.copytree(project.part_dir(part), aside / part)  # what --force set aside
+    project.keyframe(part, 0).write_bytes(project.keyframe(part, 0).read_bytes() + b"new cut")
+    os.utime(csv_path, (1, 1))  # exported long before the re-cut
+    result = load_labeled_segments(project, csv_path, known_patterns=[P1, P2])
+    assert list(result.frame["segment"]) == [1]
+    [problem] = [p for p in result.problems if "сегмент 0" in p]
+    assert "_replaced_2026-11-25_10-00-00" in problem and "выгрузите labeled.csv заново" in problem
+
+    os.utime(csv_path)  # a fresh export, made on the new version: every answer counts again
+    assert list(load_labeled_segments(project, csv_path, known_patterns=[P1, P2]).frame["segment"]) == [0, 1]
+

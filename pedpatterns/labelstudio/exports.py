@@ -41,7 +41,7 @@ import pandas as pd
 from pedpatterns import fsutil, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
-from pedpatterns.layout import Layout
+from pedpatterns.layout import REPLACED_PREFIX, Layout
 
 DEFAULT_MIN_SHARE = 0.5
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -473,10 +473,19 @@ def load_labeled_segments(
     segment_tables: dict[str, pd.DataFrame | None] = {}
     rows: list[dict[str, Any]] = []
     duplicates = 0
+    labelled_at = path.stat().st_mtime
     for (part, segment), anns in sorted(by_task.items()):
         valid, repeated = distinct_annotations(anns)
         duplicates += repeated
         if not valid:
+            continue
+        earlier = labelled_version(layout, part, keyframes[(part, segment)], labelled_at)
+        if earlier is not None:
+            problems.append(
+                f"часть «{part}», сегмент {segment}: часть нарезана или обработана заново после разметки, и кадр "
+                f"изменился — ответы относятся к прежней версии («{layout.relative(earlier)}») и не используются. "
+                "Разметьте новую версию в Label Studio и выгрузите labeled.csv заново"
+            )
             continue
         labels, agreement = merge_annotations([a.choices for a in valid], min_share)
         if not labels:
@@ -509,6 +518,26 @@ def load_labeled_segments(
     frame = pd.DataFrame(rows)
     patterns = _order((p for labels in frame["labels"] for p in labels), known_patterns)
     return LabeledSet(frame=frame, patterns=patterns, problems=problems, duplicates=duplicates)
+
+
+def labelled_version(layout: Layout, part: str, keyframe: Path, labelled_at: float) -> Path | None:
+    """The set-aside copy of ``part`` the labels were made on, when the part changed since the export.
+
+    A forced re-cut or re-processing moves a labelled part to ``processed_data/_replaced_*``
+    and writes a new one under the same name. Labels exported before that point at the
+    old frames: if a set-aside copy is newer than the export and its keyframe differs from
+    the current one, joining the labels with the new segment would teach the models nonsense.
+    """
+    if not layout.processed_data.is_dir():
+        return None
+    for aside in sorted(layout.processed_data.iterdir()):
+        old = aside / part
+        if not (aside.name.startswith(REPLACED_PREFIX) and old.is_dir() and aside.stat().st_mtime > labelled_at):
+            continue
+        before = old / keyframe.name
+        if before.is_file() and (not keyframe.is_file() or before.read_bytes() != keyframe.read_bytes()):
+            return old
+    return None
 
 
 def distinct_annotations(anns: Sequence[Annotation]) -> tuple[list[Annotation], int]:
