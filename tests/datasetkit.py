@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from pedpatterns import patterns
+from pedpatterns.dataset import build
 from pedpatterns.labelstudio.exports import LabeledSet, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part, write_ls_csv
@@ -96,3 +100,26 @@ def load_with_datasets(tmp_path: Path, path: str, data_dir: str = "") -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+FAKE_TOKEN = "hf_FAKEtoken0123456789abcdefSECRET"
+
+
+REPO = "ivanova/uroki-patterns"
+
+
+def project_with_dataset(tmp_path: Path) -> Layout:
+    """A labelled project with dataset_foto/ built, half of it held out."""
+    layout = build_project(tmp_path / "проект школы")
+    build.build_dataset(layout, labeled(layout), patterns.default_patterns(), build.BuildOptions(test_share=0.5))
+    return layout
+
+
+def closed_port() -> int:
+    """A local port with nothing listening: connecting to it fails at once, like a network outage."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def front_matter(card: str) -> dict:
+    assert card.startswith("---\n")
+    return yaml.safe_load(card.split("---\n", 2)[1])

@@ -50,6 +50,20 @@ def test_bench_and_tools_stand_without_tests() -> None:
 
 def test_test_modules_do_not_import_each_other() -> None:
     """Shared test helpers live in helper modules (conftest, faultkit, datasetkit…), not in other tests."""
-    reach = [p.name for p in (REPO / "tests").glob("test_*.py")
-             if re.search(r"^\s*from (tests)?\.?test_\w+ import", p.read_text(encoding="utf-8"), re.M)]
+    reach = [p.name for p in (REPO / "tests").rglob("test_*.py")
+             if re.search(r"^\s*from (tests(\.scripts)?)?\.?test_\w+ import", p.read_text(encoding="utf-8"), re.M)]
     assert reach == []
+
+
+SCRIPTS = ("prepare_data.py", "create_image_dataset.py", "upload_dataset.py", "find_patterns.py", "auto_classifier.py")
+
+
+def test_the_five_scripts_run_as_processes_are_tested_in_one_place() -> None:
+    """tests/scripts/ holds every test that starts one of the five scripts as a process."""
+    started = re.compile(r"(run_script|start_script)\(\s*[\"'](" + "|".join(map(re.escape, SCRIPTS)) + r")[\"']")
+    elsewhere = [p.relative_to(REPO).as_posix() for p in (REPO / "tests").rglob("test_*.py")
+                 if p.parent.name != "scripts" and started.search(p.read_text(encoding="utf-8"))]
+    assert elsewhere == []
+    inside = [p for p in (REPO / "tests" / "scripts").glob("test_*.py")
+              if started.search(p.read_text(encoding="utf-8"))]
+    assert len(inside) >= 5

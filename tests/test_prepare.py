@@ -24,7 +24,6 @@ from pedpatterns.labelstudio.config import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PRE
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.prepare import media
 from pedpatterns.prepare.cutting import cut_film, read_parts
-from tests import faultkit
 from tests.part1_helpers import (
     BAD_FILMS,
     JFK,
@@ -256,16 +255,6 @@ def test_bad_film_is_named_and_nothing_is_written(kind: str, tmp_path: Path, cap
     assert bad.name in err and "Ошибка" in err
     assert sorted(p.name for p in layout.part_films.iterdir()) == before
     assert not layout.parts_index(bad.stem).exists()
-
-
-def test_script_exit_code_for_a_text_file_named_mp4(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
-    layout.ensure_top_folders()
-    (layout.films / "урок.mp4").write_text("не видео", encoding="utf-8")
-    result = faultkit.run_script("prepare_data.py", "--root", str(tmp_path), "--yes", timeout=120)
-    assert result.returncode == 1
-    assert "«урок.mp4»" in result.stderr and "Traceback" not in result.stderr
-    assert list(layout.part_films.iterdir()) == []
 
 
 def test_several_films_with_yes_need_the_film_flag(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ import pytest
 
 from pedpatterns import cli, fsutil
 from pedpatterns.errors import EXIT_INTERRUPTED, UserError
-from tests.faultkit import run_script
+from tests.faultkit import REPO_ROOT, run_script
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SCRIPTS = ["prepare_data.py", "create_image_dataset.py", "upload_dataset.py", "find_patterns.py", "auto_classifier.py"]
 
 

@@ -18,8 +18,9 @@ import pytest
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
+from tests.faultkit import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SAMPLE = "Урок английского 5 класс.mp4"
 
 pytestmark = pytest.mark.slow

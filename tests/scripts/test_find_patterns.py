@@ -8,11 +8,10 @@ import pandas as pd
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from pedpatterns.synthetic import make_known_lesson, make_labelled_project
-from tests.faultkit import Result, run_script
+from tests.faultkit import REPO_ROOT, Result, run_script
+from tests.part1_helpers import bundled_model_or_skip, make_video, require_shared_media
 
-from .part1_helpers import bundled_model_or_skip, make_video, require_shared_media
-
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def _run(*args: str, cwd: Path) -> Result:
