@@ -90,8 +90,8 @@ def predict(args: argparse.Namespace) -> None:
     classifier = imagemodel.load_classifier(layout, threads=args.threads, trust_mlb_pkl=args.trust_mlb_pkl)
     video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
     print(f"Размечаю «{video.name}»…", flush=True)
-    result = autolabel.label_video(layout, video, classifier, batch_size=args.batch_size, threshold=args.threshold,
-                                   options=flags.options_from_args(args))
+    options = cli.options_from(args, autolabel.LabelOptions, process=flags.options_from_args(args))
+    result = autolabel.label_video(layout, video, classifier, options)
     folder = layout.relative(result.folder)
     print(f"Готово: {result.segments} сегментов.\n"
           f"  кадры и предсказания: {folder}/\n"

@@ -3,11 +3,14 @@
 ``lesson`` — a real 30 s film with speech cut into two parts by prepare_data.py, part 1 processed;
 ``labelled`` — a labelled three-part project (pedpatterns.synthetic);
 ``built`` — ``labelled`` with dataset_foto/ built;
-``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py.
+``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py;
+``fresh_project`` — an empty project root with its top folders, for one test;
+``script`` — the one way tests run one of the five scripts as a process (:func:`tests.faultkit.run_script`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
-from tests.faultkit import FAST_TRAIN, FILM, PROCESS, assert_ok, copy_project, make_labelled, run_script
+from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
 from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
 
 
@@ -51,3 +54,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory, labelled: Path) -> Path:
     assert_ok(run_script("auto_classifier.py", "--mode", "train", *FAST_TRAIN, root=layout.root, timeout=600))
     assert layout.image_model.is_file() and layout.mlb.is_file()
     return layout.root
+
+
+@pytest.fixture
+def fresh_project(tmp_path: Path) -> Layout:
+    layout = Layout(tmp_path / "проект")
+    layout.ensure_top_folders()
+    return layout
+
+
+@pytest.fixture(scope="session")
+def script() -> Callable[..., Result]:
+    return run_script

@@ -36,8 +36,8 @@ def test_pre_annotations_import_and_read_back(ls_server: LSServer) -> None:
     imagemodel.save_binarizer(MultiLabelBinarizer(classes=classes).fit([classes]), layout.mlb)
     classifier = imagemodel.load_classifier(layout)
 
-    result = autolabel.label_video(layout, layout.part_films / f"{part}.mp4", classifier, threshold=0.5,
-                                   options=processing.Options())
+    options = autolabel.LabelOptions(threshold=0.5, process=processing.Options())
+    result = autolabel.label_video(layout, layout.part_films / f"{part}.mp4", classifier, options)
     written = json.loads((result.folder / autolabel.PREDICTED_TASKS_JSON).read_text(encoding="utf-8"))
     assert len(written) == len(rows)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def chosen_patterns(top: Sequence[dict[str, Any]], threshold: float) -> list[str
     return chosen or [top[0]["pattern"]]
 
 
-def metadata_row(video: Path, frame: SegmentFrame, top3: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
+def predicted_row(video: Path, frame: SegmentFrame, top3: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
     """One line of metadata.jsonl: the documented shape, then where the segment lies in the lesson."""
     return {
         "file_name": file_name,
@@ -145,22 +145,29 @@ class AutoLabelResult:
     combined_rows: int
 
 
+@dataclass(frozen=True)
+class LabelOptions:
+    """How a new part is labelled; auto_classifier.py --mode predict reads its defaults here.
+
+    ``process`` is how the part is processed first, when Part 1 has not done it yet.
+    """
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    threshold: float = DEFAULT_THRESHOLD
+    process: processing.Options = field(default_factory=processing.Options)
+
+
 def label_video(
-    layout: Layout,
-    video: Path,
-    classifier: Classifier,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    threshold: float = DEFAULT_THRESHOLD,
-    options: processing.Options | None = None,
+    layout: Layout, video: Path, classifier: Classifier, options: LabelOptions = LabelOptions()
 ) -> AutoLabelResult:
     """Predict every segment of ``video`` and write its folder in auto_labeled_dataset/, atomically."""
+    batch_size, threshold = options.batch_size, options.threshold
     video = Path(video)
     stem = safe_stem(video.stem)
     target = layout.auto_labeled_video(stem)
     fsutil.ensure_dir(layout.auto_labeled)
     fsutil.clean_leftovers(layout.auto_labeled)
-    frames = segment_keyframes(layout, video, options or processing.Options())
+    frames = segment_keyframes(layout, video, options.process)
     if not frames:
         raise UserError(
             f"В видео «{video.name}» не найдено ни одного кадра (сегмента) — размечать нечего. "
@@ -176,7 +183,7 @@ def label_video(
         for frame, ranking in zip(frames, ranked, strict=True):
             name = segment_keyframe_name(frame.index)
             shutil.copyfile(frame.image_path, tmp / AUTO_IMAGES / name)
-            rows.append(metadata_row(video, frame, ranking[:3], f"{AUTO_IMAGES}/{name}"))
+            rows.append(predicted_row(video, frame, ranking[:3], f"{AUTO_IMAGES}/{name}"))
             choices = chosen_patterns(ranking, threshold)
             score = min(p["confidence"] for p in ranking if p["pattern"] in choices)
             image = task_image(layout, frame, target / AUTO_IMAGES / name)
