@@ -215,7 +215,7 @@ def test_text_model_files_are_never_executed(case: str, tmp_path: Path) -> None:
         says = ("text_pattern_model.skops", "повреждён", "--retrain")
     else:
         untrusted_skops(layout.text_model, marker)
-        says = ("text_pattern_model.skops", "неизвестные типы", "tests.test_faults_models.Thing", "--retrain")
+        says = ("text_pattern_model.skops", "неизвестные типы", f"{Thing.__module__}.Thing", "--retrain")
     model_bytes = {p: p.read_bytes() for p in (layout.text_model, layout.legacy_text_model) if p.is_file()}
     result = run_script("find_patterns.py", "--video", "1", root=layout.root)
     assert_ok(result)
