@@ -7,7 +7,6 @@ known, so recognition accuracy (WER) can be measured on the same audio as its sp
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -70,13 +69,21 @@ def utterance_audio(name: str, channel: str) -> Path:
     return target
 
 
-def dense_speech(seconds: float = 600.0, gap: float = 0.4) -> tuple[Path, str]:
+# The real Russian recordings of ../shared/media/PROVENANCE.md and their reference transcripts.
+RUSSIAN_UTTERANCES: list[tuple[str, str, str]] = [
+    ("ru.wav", "", "бедняга ребят на его месте должен был быть я"),
+    ("test_sound_ru.wav", "", "нейронные сети это хорошо"),
+]
+
+
+def dense_speech(seconds: float = 600.0, gap: float = 0.4, russian: bool = False) -> tuple[Path, str]:
     """``seconds`` of back-to-back real speech (the utterances in turn) and its reference text."""
     import numpy as np
     import soundfile as sf
 
-    target = cached(f"dense_speech_{int(seconds)}s.wav")
-    pieces = [(media.decode_audio(utterance_audio(n, c)), text) for n, c, text in UTTERANCES]
+    utterances = RUSSIAN_UTTERANCES if russian else UTTERANCES
+    target = cached(f"dense_speech_{'ru' if russian else 'en'}_{int(seconds)}s.wav")
+    pieces = [(media.decode_audio(utterance_audio(n, c)), text) for n, c, text in utterances]
     silence = np.zeros(int(gap * media.SAMPLE_RATE), dtype=np.float32)
     audio, words, total, k = [], [], 0, 0
     while total + len(pieces[k % len(pieces)][0]) <= seconds * media.SAMPLE_RATE:
@@ -107,22 +114,6 @@ def lesson_part(seconds: float = 600.0) -> Path:
            "-c:v", "copy", "-c:a", "aac", "-b:a", "64k", "-t", f"{seconds}", str(tmp))
     tmp.replace(target)
     return target
-
-
-def normalise(text: str) -> list[str]:
-    return re.sub(r"[^\w\s']", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference's length."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

