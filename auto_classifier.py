@@ -73,6 +73,7 @@ def train(args: argparse.Namespace) -> None:
         print("Качество на отложенных частях (их модель не видела при обучении):")
         print(result.table)
         print(evaluation.verdict(result.report["metrics"], result.warnings))
+    print(result.report["experts"]["note"])
     if result.warnings:
         print("\nЧестно о данных:")
         for warning in result.warnings:

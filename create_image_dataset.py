@@ -8,6 +8,7 @@ import sys
 from pedpatterns import cli, patterns
 from pedpatterns.cli import flags
 from pedpatterns.dataset import build
+from pedpatterns.labelstudio import agreement
 from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 
 
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     vocabulary = list(dict.fromkeys([*known, *labeled.patterns]))
     print(f"\nДатасет собран: {layout.dataset_foto}")
     print(build.format_summary(summary, vocabulary, known))
+    if summary.agreement is not None:
+        print()
+        print(agreement.format_agreement(summary.agreement))
+        print(f"Таблицы согласия: {layout.relative(layout.dataset_agreement_csv)} (для Excel) и "
+              f"{layout.relative(layout.dataset_agreement_json)}; они же — в карточке датасета на Hub.")
     print("\nДальше: python upload_dataset.py (загрузка на Hugging Face Hub).")
     return 0
 

@@ -9,7 +9,9 @@ from pedpatterns import cli, fsutil, patterns, progress
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.models import textmodel
-from pedpatterns.report.build import ReportOptions, analyse_lesson, processed_parts_for_video, write_index, write_report
+from pedpatterns.prepare.batch import prepare_films
+from pedpatterns.prepare.processing import print_result
+from pedpatterns.report.build import ReportOptions, analyse_lesson, write_index, write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=ReportOptions.pause_seconds,
                         help="пауза — промежуток без речи не короче стольких секунд")
     flags.add_processing_arguments(parser)
+    flags.add_executor_arguments(parser)
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
+    where = flags.executor_options_from_args(args)  # an unreachable cluster is said now, not after training
 
     candidates = layout.list_new_videos()
     if args.video is not None:
@@ -51,14 +55,16 @@ def main(argv: list[str] | None = None) -> int:
                   "а для определения паттернов сначала нужна разметка в Label Studio.")
     options = flags.options_from_args(args)
     report_options = cli.options_from(args, ReportOptions)
-    pages, failed = [], []
-    for video in progress.progress(videos, "Отчёты", unit="видео"):
+    # Every video's parts first, all through one executor; then a report per lesson.
+    batch = prepare_films(layout, videos, options, args.part_minutes, where,
+                          on_done=lambda r: None if r.skipped else print_result(r))
+    pages, failed = [], [(lesson.film, lesson.errors[0]) for lesson in batch.failed]
+    for lesson in progress.progress([x for x in batch.lessons if x.ok], "Отчёты", unit="видео"):
         try:
-            stem, parts = processed_parts_for_video(layout, video, options, args.part_minutes)
-            data = analyse_lesson(layout, stem, parts, model, report_options)
+            data = analyse_lesson(layout, lesson.stem, [p.name for p in lesson.parts], model, report_options)
             pages.append(write_report(layout, data))
         except UserError as exc:  # one bad video does not cost the others their reports
-            failed.append((video, exc.message))
+            failed.append((lesson.film, exc.message))
             print(f"\nНе удалось: {exc.message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
     index = write_index(layout)
     print("\nГотово. Отчёты:")

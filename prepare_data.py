@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
+from pathlib import Path
 
 from pedpatterns import cli, fsutil, patterns
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
+from pedpatterns.prepare.batch import Batch, prepare_films
 from pedpatterns.prepare.cutting import Part, cut_film
-from pedpatterns.prepare.processing import PartResult, is_processed, process_parts
+from pedpatterns.prepare.executor import ExecutorOptions
+from pedpatterns.prepare.processing import Options, PartResult, is_processed, print_result, process_parts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--film", type=cli.text, help="фильм из films/: номер в списке, имя или путь (без вопроса)")
     parser.add_argument("--part", type=cli.text, help="часть из part_films/: номер, имя или путь (без вопроса)")
     parser.add_argument("--all", action="store_true", help="обработать все части фильма")
+    parser.add_argument("--all-films", action="store_true",
+                        help="нарезать и обработать все фильмы из films/ (готовое пропускается, прерванный "
+                             "запуск продолжается с того же места)")
     parser.add_argument("--yes", action="store_true",
                         help="ничего не спрашивать: без --part обработать все части")
     parser.add_argument("--force", action="store_true",
@@ -31,8 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     flags.add_processing_arguments(parser)
     parser.add_argument("--patterns", type=cli.path,
                         help="свой список паттернов: текстовый файл (по одному в строке) или JSON-список")
-    parser.add_argument("--jobs", type=cli.jobs, default=1,
-                        help="сколько частей обрабатывать одновременно (каждая загружает свою модель)")
+    flags.add_executor_arguments(parser)
     return parser
 
 
@@ -50,16 +56,23 @@ def choose_parts(layout: Layout, parts: list[Part], args: argparse.Namespace) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.all_films and (args.film is not None or args.part is not None):
+        parser.error("параметр --all-films берёт все фильмы и все части: уберите --film и --part")
     layout: Layout = cli.layout_from(args)
     started = time.monotonic()
     pattern_list = patterns.load_patterns(args.patterns)
     fsutil.check_file_target(layout.tasks_json)  # refused now, not after minutes of processing
+    options = flags.options_from_args(args, patterns=pattern_list, force=args.force)
+    where = flags.executor_options_from_args(args)
 
     films = layout.list_films()
     if not films and args.film is None:
         fsutil.ensure_dir(layout.films)
         raise UserError(f"В папке «{layout.films}» нет видео. Положите туда запись урока (.mp4) и повторите.")
+    if args.all_films:
+        return all_films(layout, films, options, where, args.part_minutes, started)
     if args.yes and args.film is None and len(films) > 1:
         raise UserError("В films/ несколько фильмов, а с --yes спрашивать нельзя: укажите фильм в --film.")
     film = cli.pick(films, args.film, what="фильмы", flag="--film")
@@ -76,19 +89,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Размеченные экспертами части не удалены, а перенесены в «{cut.set_aside}».")
 
     chosen = choose_parts(layout, cut.parts, args)
-    options = flags.options_from_args(args, patterns=pattern_list, force=args.force)
-
-    def report(result: PartResult) -> None:
-        if result.skipped:
-            print(f"Часть {result.part} уже обработана — пропускаю (обработать заново: --force).")
-        else:
-            print(f"Часть {result.part}: {len(result.rows)} сегментов за {result.seconds:.0f} с.")
-        if result.set_aside:
-            print(f"  Прежняя версия части размечена экспертами: она не удалена, а перенесена в «{result.set_aside}».")
-
-    results = process_parts(layout, [p.path for p in chosen], options, jobs=args.jobs, on_done=report)
+    results = process_parts(layout, [p.path for p in chosen], options, where, on_done=print_result)
     summary(layout, results, time.monotonic() - started)
     return 0
+
+
+def all_films(
+    layout: Layout, films: list[Path], options: Options, where: ExecutorOptions, part_minutes: float, started: float
+) -> int:
+    """--all-films: every film cut and every part processed; what is done is skipped, a failure is listed."""
+    print(f"Фильмов в «{layout.films}»: {len(films)}.", flush=True)
+    batch = prepare_films(layout, films, options, part_minutes, where,
+                          on_done=lambda r: None if r.skipped else print_result(r))
+    batch_summary(layout, batch, time.monotonic() - started)
+    if batch.failed:
+        names = "; ".join(f"«{lesson.film.name}»: {lesson.errors[0]}" for lesson in batch.failed)
+        raise UserError(f"Не подготовлено фильмов: {len(batch.failed)} из {len(batch.lessons)}. {names}\n"
+                        "Исправьте их и запустите ту же команду снова: готовое будет пропущено.")
+    return 0
+
+
+def batch_summary(layout: Layout, batch: Batch, seconds: float) -> None:
+    done = [r for r in batch.results if not r.skipped]
+    cut_now = sum(lesson.cut_now for lesson in batch.lessons)
+    print("\nГотово.")
+    print(f"  Фильмов: {len(batch.lessons)} (нарезано сейчас: {cut_now}, с ошибкой: {len(batch.failed)})")
+    print(f"  Частей обработано: {len(done)}, пропущено (уже были): {len(batch.results) - len(done)}")
+    print(f"  Сегментов во всех частях: {sum(len(r.rows) for r in batch.results)}")
+    workers = Counter(r.worker for r in done if r.worker)
+    if workers:
+        print("  Части по рабочим кластера: " + ", ".join(f"{w} — {n}" for w, n in sorted(workers.items())))
+    print(f"  Время: {seconds:.0f} с")
+    print(f"  Результаты: {layout.processed_data}")
+    print(f"  Задачи для Label Studio: {layout.tasks_json}")
+    print("Следующий шаг — разметка в Label Studio: импортируйте tasks.json и label_config.xml "
+          "(см. раздел «Часть 2» в README.md).")
 
 
 def summary(layout: Layout, results: list[PartResult], seconds: float) -> None:

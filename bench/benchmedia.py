@@ -69,21 +69,13 @@ def utterance_audio(name: str, channel: str) -> Path:
     return target
 
 
-# The real Russian recordings of ../shared/media/PROVENANCE.md and their reference transcripts.
-RUSSIAN_UTTERANCES: list[tuple[str, str, str]] = [
-    ("ru.wav", "", "бедняга ребят на его месте должен был быть я"),
-    ("test_sound_ru.wav", "", "нейронные сети это хорошо"),
-]
-
-
-def dense_speech(seconds: float = 600.0, gap: float = 0.4, russian: bool = False) -> tuple[Path, str]:
+def dense_speech(seconds: float = 600.0, gap: float = 0.4) -> tuple[Path, str]:
     """``seconds`` of back-to-back real speech (the utterances in turn) and its reference text."""
     import numpy as np
     import soundfile as sf
 
-    utterances = RUSSIAN_UTTERANCES if russian else UTTERANCES
-    target = cached(f"dense_speech_{'ru' if russian else 'en'}_{int(seconds)}s.wav")
-    pieces = [(media.decode_audio(utterance_audio(n, c)), text) for n, c, text in utterances]
+    target = cached(f"dense_speech_{int(seconds)}s.wav")
+    pieces = [(media.decode_audio(utterance_audio(n, c)), text) for n, c, text in UTTERANCES]
     silence = np.zeros(int(gap * media.SAMPLE_RATE), dtype=np.float32)
     audio, words, total, k = [], [], 0, 0
     while total + len(pieces[k % len(pieces)][0]) <= seconds * media.SAMPLE_RATE:
@@ -96,6 +88,32 @@ def dense_speech(seconds: float = 600.0, gap: float = 0.4, russian: bool = False
     if not target.is_file():
         sf.write(str(target), np.concatenate(audio), media.SAMPLE_RATE, subtype="PCM_16")
     return target, " ".join(words)
+
+
+def russian_lesson_speech(seconds: float = 600.0) -> tuple[Path, str]:
+    """The bundled Russian sample lesson (teacher and pupil, TTS) repeated to ``seconds``, and its script.
+
+    Its lines are all different, unlike the two short real Russian recordings: repeated back to back those
+    make every 30-s window compress so well that Whisper falls back to sampling, which no lesson does.
+    """
+    import importlib.util
+
+    import numpy as np
+    import soundfile as sf
+
+    spec = importlib.util.spec_from_file_location("make_sample_lesson", ROOT / "tools" / "make_sample_lesson.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    lesson = tool.LESSONS["ru"]
+    once = media.decode_audio(lesson.out)
+    text = " ".join(line.text for line in tool.lesson_script(lesson))
+    times = max(1, int(seconds * media.SAMPLE_RATE // len(once)))
+    target = cached(f"russian_lesson_{int(seconds)}s.wav")
+    if not target.is_file():
+        rest = np.zeros(max(0, int(seconds * media.SAMPLE_RATE) - times * len(once)), dtype=np.float32)
+        sf.write(str(target), np.concatenate([*[once] * times, rest]), media.SAMPLE_RATE, subtype="PCM_16")
+    return target, " ".join([text] * times)
 
 
 def lesson_part(seconds: float = 600.0) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pedpatterns.errors import UserError, os_error_reason
-from pedpatterns.layout import TMP_PREFIX, fit_name, temp_owner
+from pedpatterns.layout import HOST_TAG, TMP_PREFIX, fit_name, temp_elsewhere, temp_owner
 
 
 def _file_in_the_way(path: Path) -> UserError | None:
@@ -88,7 +88,7 @@ def _read_only_disk(path: Path) -> bool:
 
 def temp_prefix(name: str) -> str:
     """The prefix of this process's temporaries for ``name``: marked, owned, and short enough."""
-    return f"{TMP_PREFIX}{os.getpid()}-{fit_name(name, 100)}."
+    return f"{TMP_PREFIX}{os.getpid()}@{HOST_TAG}-{fit_name(name, 100)}."
 
 
 def temp_dir(parent: Path, name: str) -> Path:
@@ -246,7 +246,7 @@ def clean_leftovers(folder: Path) -> None:
     """Remove the temporaries that ended runs left in ``folder``; a live run's are its own business."""
     if folder.is_dir():
         for p in folder.iterdir():
-            if p.name.startswith(TMP_PREFIX):
+            if p.name.startswith(TMP_PREFIX) and not temp_elsewhere(p.name):  # only its machine knows
                 owner = temp_owner(p.name)
                 if owner is None or not process_alive(owner):
                     remove(p)

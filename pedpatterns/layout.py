@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ REPORT_HTML = "report.html"
 REPORT_JSON = "report.json"
 REPORT_METRICS_CSV = "lesson_metrics.csv"
 REPORT_SEGMENTS_CSV = "segments.csv"
+REPORT_TALK_CSV = "who_talks.csv"
 REPORTS_INDEX = "index.html"
 
 # The splits of dataset_foto/ (Hugging Face ImageFolder).
@@ -55,11 +57,13 @@ PREDICTED_TASKS_JSON = "tasks_with_predictions.json"
 
 # Names of temporary siblings: a folder or file being built is never mistaken for a
 # finished one, and an interrupted run's leftovers are recognisable and removable. The
-# prefix is followed by the owning process id (".tmp-4711-tasks.json.x1y2"), so a run
-# removes only the leftovers of runs that are no longer alive, never a live run's work.
+# prefix is followed by the owning process id and a tag of its machine (".tmp-4711@1a2b3c4d-tasks.json.x1y2"),
+# so a run removes only the leftovers of runs that are no longer alive, never a live run's work; on a
+# folder shared by the machines of a cluster, a process id means something only on its own machine.
 TMP_PREFIX = ".tmp-"
 REPLACED_PREFIX = "_replaced_"  # processed_data/ folders of labelled parts a re-cut set aside
-_TMP_OWNER_RE = re.compile(rf"^{re.escape(TMP_PREFIX)}(?P<pid>\d+)-")
+_TMP_OWNER_RE = re.compile(rf"^{re.escape(TMP_PREFIX)}(?P<pid>\d+)(?:@(?P<host>[0-9a-f]{{8}}))?-")
+HOST_TAG = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 # Locks of the files that several runs may update at once live here (see pedpatterns.locks).
 LOCKS = ".locks"
@@ -110,6 +114,12 @@ def temp_owner(name: str) -> int | None:
     """The process id in a temporary's name; ``None`` for a name without one."""
     match = _TMP_OWNER_RE.match(name)
     return int(match["pid"]) if match else None
+
+
+def temp_elsewhere(name: str) -> bool:
+    """Whether a temporary belongs to a process on another machine (older names carry no tag: this one)."""
+    match = _TMP_OWNER_RE.match(name)
+    return bool(match and match["host"] and match["host"] != HOST_TAG)
 
 
 def fit_name(name: str, limit: int = MAX_STEM_BYTES) -> str:
@@ -186,6 +196,11 @@ class Layout:
     @property
     def tasks_json(self) -> Path:
         return self.root / "tasks.json"
+
+    @property
+    def label_queue(self) -> Path:
+        """The next batch for the experts (active learning): tasks with the models' predictions."""
+        return self.root / "label_queue.json"
 
     @property
     def env_file(self) -> Path:
@@ -303,6 +318,16 @@ class Layout:
         return self.dataset_foto / "patterns.json"
 
     @property
+    def dataset_agreement_json(self) -> Path:
+        """The experts' agreement per pattern (pedpatterns.labelstudio.agreement), written with the dataset."""
+        return self.dataset_foto / "agreement.json"
+
+    @property
+    def dataset_agreement_csv(self) -> Path:
+        """The same agreement table for Excel: a row per pattern, a κ column per pair of experts."""
+        return self.dataset_foto / "agreement.csv"
+
+    @property
     def hub_preview(self) -> Path:
         """What ``upload_dataset.py --dry-run`` would commit to the Hub, kept for inspection."""
         return self.root / "hub_preview"
@@ -348,10 +373,29 @@ class Layout:
         """One row per segment with its predicted patterns (what the report's table shows)."""
         return self.report_dir(video_stem) / REPORT_SEGMENTS_CSV
 
+    def report_talk_csv(self, video_stem: str) -> Path:
+        """Who talks in the lesson (teacher, pupils, silence: seconds and shares), for Excel."""
+        return self.report_dir(video_stem) / REPORT_TALK_CSV
+
     @property
     def reports_index(self) -> Path:
         """The summary page across every video's report."""
         return self.reports / REPORTS_INDEX
+
+    @property
+    def lessons_csv(self) -> Path:
+        """Optional: teacher, class and date of each video in new_videos/ (for lessons over time)."""
+        return self.new_videos / "lessons.csv"
+
+    @property
+    def lessons_over_time_csv(self) -> Path:
+        """The lessons in date order, a row each: talk shares, questions, wait time, patterns."""
+        return self.reports / "lessons_over_time.csv"
+
+    @property
+    def lessons_over_time_png(self) -> Path:
+        """The same numbers as plots (also embedded in the summary page)."""
+        return self.reports / "lessons_over_time.png"
 
     # --- helpers -----------------------------------------------------------------------
     def relative(self, path: Path) -> str:

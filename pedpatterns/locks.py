@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from filelock import FileLock, Timeout
 
@@ -23,17 +24,23 @@ DEFAULT_WAIT_SECONDS = 6 * 3600.0  # a whole film may be in the other run's hand
 QUIET_WAIT_SECONDS = 1.0  # a moment's wait for another run's quick update is not worth a line
 
 
+def hold(
+    layout: Layout, name: str, what: str, *, wait: float = DEFAULT_WAIT_SECONDS
+) -> contextlib.AbstractContextManager[None]:
+    """Hold the project's lock of ``name``; ``what`` tells the user what is busy (Russian, e.g. «файл tasks.json»)."""
+    return hold_file(layout.lock(name), what, wait=wait)
+
+
 @contextlib.contextmanager
-def hold(layout: Layout, name: str, what: str, *, wait: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the lock of ``name``; ``what`` tells the user what is busy (Russian, e.g. «файл tasks.json»)."""
-    path = layout.lock(name)
+def hold_file(path: Path, what: str, *, wait: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the lock file ``path`` (outside a project too, such as the model cache)."""
     fsutil.ensure_dir(path.parent)
     lock = FileLock(path)
     with fsutil.naming(path):
         try:
             lock.acquire(timeout=QUIET_WAIT_SECONDS)
         except Timeout:
-            print(f"Жду: {what} сейчас занят другим запуском pedpatterns в этой папке проекта…",
+            print(f"Жду: {what} сейчас занят другим запуском pedpatterns…",
                   file=sys.stderr, flush=True)
             try:
                 lock.acquire(timeout=wait)

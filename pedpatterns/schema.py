@@ -46,13 +46,27 @@ FEATURE_COLUMNS: dict[str, str] = {
     "longest_pause": "самая длинная пауза, с",
     "word_count": "число распознанных слов",
     "speech_rate_wpm": "темп речи, слов в минуту речи",
-    "question_count": "число вопросов (фраз с «?»)",
+    # What a question is: pedpatterns/prepare/questions.py.
+    "question_count": "число вопросов: фраз с «?» или с вопросительным словом в начале («что», «почему», «какой»…)",
     "wait_after_question": "среднее молчание после вопроса до следующей речи, с (0 — вопросов нет)",
 }
 
 
+# Who speaks (pedpatterns/prepare/speakers.py): empty cells when the voices were not separated.
+SPEAKER_COLUMNS: dict[str, str] = {
+    "teacher_seconds": "сколько секунд сегмента говорит учитель (самый частый голос части)",
+    "pupil_seconds": "сколько секунд говорят ученики (все остальные голоса)",
+    "silence_seconds": "сколько секунд сегмента никто не говорит",
+    "teacher_share": "доля времени сегмента, когда говорит учитель, от 0 до 1",
+    "pupil_turns": "сколько раз в сегменте начинали говорить ученики (реплик учеников)",
+    "longest_pupil_turn": "самая длинная реплика ученика, с",
+    "pupil_answered": "ответил ли ученик после последнего вопроса учителя в сегменте: 1 — да, 0 — нет, "
+                      "пусто — вопросов не было",
+}
+
+
 def segments_csv_columns() -> list[str]:
-    return [*SEGMENT_COLUMNS, *FEATURE_COLUMNS]
+    return [*SEGMENT_COLUMNS, *FEATURE_COLUMNS, *SPEAKER_COLUMNS]
 
 
 # --- the one reader of segments.csv -------------------------------------------------------

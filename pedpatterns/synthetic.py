@@ -235,3 +235,61 @@ COLOUR_LOOKS = [((220, 30, 30), ["Паттерн A"]), ((30, 30, 220), ["Пат�
 def make_colour_labelled_project(root: Path, n_parts: int = 4, n_segments: int = 16) -> Layout:
     """Parts whose frame colour decides the patterns (:data:`COLOUR_LOOKS`), every segment labelled."""
     return make_colour_project(root, COLOUR_LOOKS, n_parts, n_segments, part_name=lambda p: f"Урок {p}_part{p:03d}")
+
+
+# Cue words of some default patterns, each with the forms a teacher may use: a lesson uses only a few of them.
+WORD_FORM_CUES: dict[str, tuple[str, ...]] = {
+    "Паттерн 2: Обратная связь": ("молодец молодцы молодцом", "правильно правильный правильная правильные правильного",
+                                  "верно верный верная верные верного"),
+    "Паттерн 4: Постановка учебной задачи": ("задача задачи задачу задачей задач задачах", "цель цели целью целей",
+                                             "тема темы тему темой теме"),
+    "Паттерн 5: Групповая работа": ("группа группы группе группой группах группам группу",
+                                    "пара пары парах парами парой пару",
+                                    "обсудите обсудим обсуждайте обсудили обсуждаем обсудить"),
+    "Паттерн 6: Работа с ошибками": ("ошибка ошибки ошибку ошибкой ошибок ошибками ошибке ошибках",
+                                     "исправь исправьте исправим исправил исправила исправлять исправляем"),
+    "Паттерн 8: Проблемный вопрос": ("объясни объясните объяснит объяснили объяснить объясняет",
+                                     "докажи докажите доказали доказать докажет",
+                                     "подумайте подумай подумаем подумали подумать"),
+    "Паттерн 9: Рефлексия": ("узнали узнал узнала узнаете узнать узнаем",
+                             "понравилось понравился понравилась понравились",
+                             "трудно трудный трудная трудным трудное трудные"),
+}
+WORD_FORM_FILLER = (
+    "сегодня", "мы", "тетрадь", "доска", "страница", "слово", "текст", "урок", "читаем", "пишем", "строчка",
+    "упражнение", "смотрим", "класс", "ребята", "дальше", "снова", "потом", "здесь", "сейчас", "вместе", "каждый",
+    "книга", "предложение", "пример", "буква", "отвечает", "говорит", "видим", "открываем", "закрываем", "рисунок",
+    "таблица", "карточка",
+)
+
+
+def word_form_lessons(
+    seed: int, n_films: int = 8, per_film: int = 30
+) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+    """Segment texts of ``n_films`` lessons whose patterns show in cue words, in other forms in each lesson.
+
+    Each lesson (teacher) uses two forms of every cue word, so a model validated on unseen lessons
+    meets forms it never saw in training: what a text model must cope with in Russian. A pattern is on
+    with probability 0.25; 15 % of segments carry a cue word without its pattern (label noise).
+    Returns (texts, 0/1 labels in ``patterns`` order, film of each text, patterns).
+    """
+    rng = np.random.default_rng(seed)
+    patterns = list(WORD_FORM_CUES)
+    texts, labels, films = [], [], []
+    for f in range(n_films):
+        forms = {p: [list(rng.choice(c.split(), size=2, replace=False)) for c in cues]
+                 for p, cues in WORD_FORM_CUES.items()}
+        for _ in range(per_film):
+            on = [p for p in patterns if rng.random() < 0.25]
+            words = [str(w) for w in rng.choice(WORD_FORM_FILLER, size=12)]
+            for p in on:
+                for _ in range(int(rng.integers(1, 3))):
+                    cue = forms[p][int(rng.integers(len(forms[p])))]
+                    words.insert(int(rng.integers(len(words) + 1)), str(rng.choice(cue)))
+            if rng.random() < 0.15:
+                p = patterns[int(rng.integers(len(patterns)))]
+                words.insert(0, str(rng.choice(forms[p][int(rng.integers(len(forms[p])))])))
+            texts.append(" ".join(words))
+            labels.append([int(p in on) for p in patterns])
+            films.append(f"Урок {f}")
+    return texts, np.array(labels, dtype=int), films, patterns

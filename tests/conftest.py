@@ -1,15 +1,20 @@
 """Projects the tests share, built once per test session and copied by each test that changes them.
 
 ``lesson`` — a real 30 s film with speech cut into two parts by prepare_data.py, part 1 processed;
+``russian_lesson`` — the Russian sample lesson processed by prepare_data.py and reported by find_patterns.py
+with the bundled multilingual base (about a minute on two cores);
 ``labelled`` — a labelled three-part project (pedpatterns.synthetic);
 ``built`` — ``labelled`` with dataset_foto/ built;
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py;
 ``fresh_project`` — an empty project root with its top folders, for one test;
+``model_cache`` — where bundled Whisper models are assembled for the session;
 ``script`` — the one way tests run one of the five scripts as a process (:func:`tests.faultkit.run_script`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +24,18 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
+from pedpatterns.prepare import speech
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
+from tests.lessonkit import load_tool
 from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Bundled Whisper models are assembled into the session's own cache, never into the user's."""
+    folder = tmp_path_factory.mktemp("model-cache")
+    os.environ["PEDPATTERNS_CACHE"] = str(folder)  # the scripts the tests start inherit it
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +48,26 @@ def lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
     args = ["--whisper-model", model, *PROCESS]
     result = run_script("prepare_data.py", *args, "--part", "1", root=root)
     return {"root": root, "args": args, "result": result}
+
+
+@pytest.fixture(scope="session")
+def russian_lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """films/Урок русского языка 5 класс.mp4 as a user runs it: prepared (one part) and reported, in Russian.
+
+    Also in new_videos/, a copy with the same content: find_patterns.py reuses the processed part.
+    """
+    tool = load_tool()
+    video = tool.RUSSIAN.out
+    layout = Layout(tmp_path_factory.mktemp("russian") / "русский урок")
+    layout.ensure_top_folders()
+    for folder in (layout.films, layout.new_videos):
+        shutil.copy2(video, folder / video.name)
+    args = ["--whisper-model", speech.BUNDLED, "--language", "ru"]
+    prepared = run_script("prepare_data.py", "--film", video.name, "--all", "--yes", *args, root=layout.root,
+                          timeout=600)
+    reported = run_script("find_patterns.py", *args, root=layout.root, timeout=600)
+    return {"layout": layout, "stem": video.stem, "tool": tool, "lesson": tool.RUSSIAN,
+            "timeline": tool.expected_timeline(tool.RUSSIAN), "prepared": prepared, "reported": reported}
 
 
 @pytest.fixture(scope="session")

@@ -108,7 +108,10 @@ def test_page_is_self_contained_and_escapes_transcripts(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; a&lt;b &amp; c?" in html
     assert "Урок &lt;1&gt; &amp; 2" in html
-    assert not re.search(r'(src|href)="(?!data:)', html), "everything must be embedded"
+    # Everything is embedded but the segments' clips: relative links into processed_data/ (issue 14).
+    linked = re.findall(r'(?:src|href)="(?!data:)([^"]*)"', html)
+    assert linked and all(re.fullmatch(r"\.\./\.\./\.\./processed_data/[^/]+/segment_\d{3}_audio\.mp3", u)
+                          for u in linked), linked
     assert html.count('src="data:image/jpeg;base64,') == 2 and html.count('src="data:image/png;base64,') == 2
     assert "сначала нужна разметка" in html
 

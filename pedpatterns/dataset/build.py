@@ -33,6 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError, os_error_message
+from pedpatterns.labelstudio.agreement import AgreementReport, agreement_csv, compute_agreement
 from pedpatterns.labelstudio.exports import LabeledSet
 from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
 from pedpatterns.models.evaluation import choose_test_groups
@@ -211,6 +212,7 @@ class DatasetSummary:
     split_by: str
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    agreement: AgreementReport | None = None
 
     def weak_patterns(self, patterns: Sequence[str]) -> dict[str, str]:
         """Pattern → why it is too rare to learn or to evaluate."""
@@ -279,12 +281,16 @@ def existing_images(layout: Layout) -> int:
     return total
 
 
+# Files every build writes anew: never carried over from the previous dataset.
+_REBUILT_FILES = frozenset({"patterns.json", "agreement.json", "agreement.csv"})
+
+
 def _keep_extra_files(source: Path, target: Path) -> None:
     """Carry dataset_foto/'s own files (README.md …) over to the new build; splits are rebuilt."""
     if not source.is_dir():
         return
     for item in source.iterdir():
-        if item.is_file() and not item.name.startswith(TMP_PREFIX) and item.name != "patterns.json":
+        if item.is_file() and not item.name.startswith(TMP_PREFIX) and item.name not in _REBUILT_FILES:
             shutil.copy2(item, target / item.name)
 
 
@@ -325,6 +331,7 @@ def build_dataset(
     if not usable:
         raise UserError("Ни один ключевой кадр не читается как изображение. Прежний dataset_foto/ не изменён.")
     plan = plan_split(pd.DataFrame(usable), test_share, seed, split_by)
+    experts = compute_agreement(labeled.votes, vocabulary)
     # Keyframes are always JPEG (layout.segment_keyframe_name), so the copies keep .jpg.
     names = image_names((r["part"], int(r["segment"])) for r in usable)
 
@@ -349,6 +356,12 @@ def build_dataset(
                 (tmp / layout.dataset_patterns.name).write_text(
                     json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
                 )
+                (tmp / layout.dataset_agreement_json.name).write_text(
+                    json.dumps(experts.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
+                # Excel opens UTF-8 CSV correctly only with the BOM.
+                (tmp / layout.dataset_agreement_csv.name).write_text(agreement_csv(experts),
+                                                                    encoding="utf-8-sig")
                 _keep_extra_files(target, tmp)
         except FileNotFoundError as exc:
             raise UserError(
@@ -361,6 +374,7 @@ def build_dataset(
             raise UserError(f"{os_error_message(exc)} Прежний dataset_foto/ не изменён.") from None
     summary = summarize(rows_by_split, plan)
     summary.skipped = skipped
+    summary.agreement = experts
     actual = summary.images[TEST] / max(1, sum(summary.images.values()))
     if plan.by and abs(actual - test_share) > 0.1:
         unit = "фильмы" if plan.by == "film" else "части"
@@ -380,6 +394,7 @@ class DatasetContents:
 
     rows: dict[str, list[dict[str, Any]]]
     patterns: list[str]
+    agreement: dict[str, Any] | None = None  # agreement.json as written (None for a dataset built before it)
 
     @property
     def total(self) -> int:
@@ -445,4 +460,14 @@ def read_dataset(layout: Layout) -> DatasetContents:
             raise UserError(f"Файл «{layout.relative(layout.dataset_patterns)}» повреждён. {REBUILD}")
         patterns = stored
     patterns = list(dict.fromkeys([*patterns, *sorted(set(present))]))
-    return DatasetContents(rows=rows, patterns=patterns)
+    return DatasetContents(rows=rows, patterns=patterns, agreement=_read_agreement(layout))
+
+
+def _read_agreement(layout: Layout) -> dict[str, Any] | None:
+    """agreement.json of the dataset for the card; a missing or unreadable one is simply left out."""
+    path = layout.dataset_agreement_json
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("per_pattern"), list) else None

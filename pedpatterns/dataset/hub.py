@@ -261,6 +261,7 @@ def card_body(contents: DatasetContents, *, repo_id: str, license_id: str, priva
     if agreements:
         out.append(f"- среднее согласие (`agreement`): {statistics.fmean(agreements):.2f} "
                    "(1 — все эксперты выбрали одно и то же; 0,5 — разошлись во мнениях по каждому паттерну).")
+    out += agreement_section(contents.agreement)
     out += [
         "",
         "## Поля",
@@ -301,6 +302,48 @@ def card_body(contents: DatasetContents, *, repo_id: str, license_id: str, priva
         "",
     ]
     return "\n".join(out)
+
+
+def _stat(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.2f}".replace(".", ",")
+
+
+def agreement_section(report: Mapping[str, Any] | None) -> list[str]:
+    """The card's agreement statistics from dataset_foto/agreement.json, experts numbered, never named.
+
+    Label Studio may export an expert's e-mail as the annotator: the card goes to the Hub,
+    so experts appear as «эксперт 1», «эксперт 2» in the order of agreement.json.
+    """
+    if not report:
+        return []
+    out = [f"- экспертов: {len(report.get('annotators') or [])}; сегментов, размеченных двумя и более: "
+           f"{report.get('segments_with_two_or_more', 0)};"]
+    out += [f"- {m}" for m in report.get("messages") or []]
+    rows = [*(report.get("per_pattern") or []), *([report["overall"]] if report.get("overall") else [])]
+    if not rows:
+        return out
+    number = {who: i for i, who in enumerate(report.get("annotators") or [], 1)}
+    out += [
+        "",
+        "Согласие по каждому паттерну (паттерн в сегменте — ответ «да/нет» каждого эксперта): доля совпавших "
+        "ответов в парах экспертов; F1 одного эксперта против другого — потолок, с которым стоит сравнивать F1 "
+        "моделей; α Криппендорфа (номинальная шкала) и средний κ Коэна по парам — согласие сверх случайного "
+        "(1 — полное, 0 — как случайно; «—» — не определено).",
+        "",
+        "| Паттерн | Совпадение | F1 экспертов | α Криппендорфа | κ Коэна |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        percent = "—" if r.get("percent") is None else f"{round(r['percent'] * 100)} %"
+        name = str(r.get("pattern", "")).replace("|", "\\|")  # a "|" would end the cell
+        out.append(f"| {name} | {percent} | {_stat(r.get('positive'))} "
+                   f"| {_stat(r.get('alpha'))} | {_stat(r.get('mean_kappa'))} |")
+    pairs = (report.get("overall") or {}).get("pairs") or []
+    if pairs:
+        out += ["", "κ Коэна по парам экспертов (все паттерны вместе):", ""]
+        out += [f"- эксперт {number.get(k['first'], '?')} и эксперт {number.get(k['second'], '?')}: "
+                f"{_stat(k.get('kappa'))} (общих сегментов: {k.get('tasks')})" for k in pairs]
+    return out
 
 
 def dataset_card(contents: DatasetContents, *, repo_id: str, license_id: str, private: bool) -> str:

@@ -223,6 +223,11 @@ class LabelStudioClient:
             payload["completed_by"] = completed_by
         return self._json("POST", f"/api/tasks/{task_id}/annotations/", "сохранение разметки", json=payload)
 
+    def create_prediction(self, task_id: int, prediction: dict[str, Any]) -> dict[str, Any]:
+        """Attach a model's pre-annotation (``result``, ``score``, ``model_version``) to an existing task."""
+        return self._json("POST", "/api/predictions/", "отправка подсказки модели",
+                          json={"task": task_id, **prediction})
+
     def users(self) -> list[dict[str, Any]]:
         return self._paged("/api/users/", "список пользователей")
 

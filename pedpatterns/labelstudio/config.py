@@ -22,6 +22,8 @@ CHOICES_TAG = "pattern"
 def label_config_xml(patterns: Iterable[str]) -> str:
     """The labeling interface: keyframe, audio clip, transcript and a multi-choice list of patterns.
 
+    The transcript keeps its line breaks (one line per speaker turn: «Учитель: …», «Ученик: …»).
+
     Names are checked (:func:`pedpatterns.patterns.check_names`) and escaped, so the config is well-formed
     XML whatever the list holds, and each ``Choice`` value reads back as the very name.
     """
@@ -32,6 +34,7 @@ def label_config_xml(patterns: Iterable[str]) -> str:
   <Header value="$film · $part · сегмент $segment · $time"/>
   <Image name="{IMAGE_TAG}" value="${IMAGE_TAG}" zoom="true" maxWidth="720px"/>
   <Audio name="{AUDIO_TAG}" value="${AUDIO_TAG}"/>
+  <Style>.htx-text {{ white-space: pre-wrap; }}</Style>
   <Text name="{TEXT_TAG}" value="${TEXT_TAG}"/>
   <Header value="Какие педагогические паттерны вы видите в этом фрагменте?"/>
   <Choices name="{CHOICES_TAG}" toName="{IMAGE_TAG}" choice="multiple" showInLine="false">

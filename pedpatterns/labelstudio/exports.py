@@ -77,6 +77,9 @@ class LabeledSet:
     patterns: list[str]
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0  # annotations counted once: exported twice, or one expert twice on one task
+    # Every expert's own answer per segment, before merging: (part, segment) → {annotator: choices}.
+    # The agreement statistics need them; segments whose merged labels are empty are here too.
+    votes: dict[tuple[str, int], dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def duplicates_note(count: int) -> str:
@@ -445,33 +448,10 @@ def load_labeled_segments(
             "Разметьте задачи в Label Studio (кнопка Submit) и экспортируйте CSV заново: "
             "python -m pedpatterns.labelstudio export"
         )
-    annotations = answers
-    problems: list[str] = []
-    by_task: dict[tuple[str, int], list[Annotation]] = {}
-    keyframes: dict[tuple[str, int], Path] = {}
-    outside = 0
-    for ann in annotations:
-        try:
-            file = url_to_path(layout, ann.image_url)
-        except UserError as exc:
-            outside += 1
-            problems.append(f"строка {ann.row}: {exc.message}")
-            continue
-        except (OSError, ValueError):  # a name the file system cannot hold
-            problems.append(f"строка {ann.row}: ссылка на кадр не читается как путь к файлу")
-            continue
-        owner = layout.keyframe_owner(file)
-        if owner is None:
-            problems.append(f"строка {ann.row}: файл не похож на ключевой кадр из processed_data/: {file.name}")
-            continue
-        if not file.is_file():
-            problems.append(f"строка {ann.row}: файл не найден: {layout.relative(file)}")
-            continue
-        keyframes[owner] = file
-        by_task.setdefault(owner, []).append(ann)
-
+    by_task, keyframes, problems, outside = _group_by_segment(layout, answers)
     segment_tables: dict[str, pd.DataFrame | None] = {}
     rows: list[dict[str, Any]] = []
+    votes: dict[tuple[str, int], dict[str, tuple[str, ...]]] = {}
     duplicates = 0
     labelled_at = path.stat().st_mtime
     for (part, segment), anns in sorted(by_task.items()):
@@ -487,6 +467,7 @@ def load_labeled_segments(
                 "Разметьте новую версию в Label Studio и выгрузите labeled.csv заново"
             )
             continue
+        votes[(part, segment)] = annotator_votes(valid)
         labels, agreement = merge_annotations([a.choices for a in valid], min_share)
         if not labels:
             continue
@@ -517,7 +498,55 @@ def load_labeled_segments(
         )
     frame = pd.DataFrame(rows)
     patterns = _order((p for labels in frame["labels"] for p in labels), known_patterns)
-    return LabeledSet(frame=frame, patterns=patterns, problems=problems, duplicates=duplicates)
+    return LabeledSet(frame=frame, patterns=patterns, problems=problems, duplicates=duplicates, votes=votes)
+
+
+def _group_by_segment(
+    layout: Layout, annotations: Sequence[Annotation]
+) -> tuple[dict[tuple[str, int], list[Annotation]], dict[tuple[str, int], Path], list[str], int]:
+    """Answers grouped by the segment their keyframe URL names: (groups, keyframes, problems, outside).
+
+    A URL outside the project, a file that is not a keyframe of processed_data/ or a missing
+    file is a problem named by its row, never a guess.
+    """
+    problems: list[str] = []
+    by_task: dict[tuple[str, int], list[Annotation]] = {}
+    keyframes: dict[tuple[str, int], Path] = {}
+    outside = 0
+    for ann in annotations:
+        try:
+            file = url_to_path(layout, ann.image_url)
+        except UserError as exc:
+            outside += 1
+            problems.append(f"строка {ann.row}: {exc.message}")
+            continue
+        except (OSError, ValueError):  # a name the file system cannot hold
+            problems.append(f"строка {ann.row}: ссылка на кадр не читается как путь к файлу")
+            continue
+        owner = layout.keyframe_owner(file)
+        if owner is None:
+            problems.append(f"строка {ann.row}: файл не похож на ключевой кадр из processed_data/: {file.name}")
+            continue
+        if not file.is_file():
+            problems.append(f"строка {ann.row}: файл не найден: {layout.relative(file)}")
+            continue
+        keyframes[owner] = file
+        by_task.setdefault(owner, []).append(ann)
+    return by_task, keyframes, problems, outside
+
+
+def answered_segments(layout: Layout, path: Path | None = None) -> set[tuple[str, int]]:
+    """(part, segment) of every segment some expert has answered in the export; empty without an export.
+
+    The active-learning queue offers only the rest: a segment one expert has already
+    labelled is not "nobody's" any more, even when its merged labels are empty.
+    """
+    path = Path(path) if path else layout.labeled_csv
+    if not path.is_file():
+        return set()
+    answers = [a for a in read_export(path) if a.is_answer]
+    by_task, _, _, _ = _group_by_segment(layout, answers)
+    return set(by_task)
 
 
 def labelled_version(layout: Layout, part: str, keyframe: Path, labelled_at: float) -> Path | None:
@@ -565,6 +594,26 @@ def distinct_annotations(anns: Sequence[Annotation]) -> tuple[list[Annotation], 
             latest[ann.annotator] = ann
     kept = [*anonymous, *latest.values()]
     return kept, len(anns) - len(kept)
+
+
+ANONYMOUS = "без имени"
+
+
+def annotator_votes(valid: Sequence[Annotation]) -> dict[str, tuple[str, ...]]:
+    """One segment's answers by annotator (after :func:`distinct_annotations`).
+
+    An answer without an annotator (a hand-made export) is kept under a name of its own,
+    «без имени 1», «без имени 2»…: it is a separate vote, but nobody's across segments.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    anonymous = 0
+    for ann in valid:
+        if ann.annotator:
+            out[ann.annotator] = tuple(dict.fromkeys(ann.choices))
+        else:
+            anonymous += 1
+            out[f"{ANONYMOUS} {anonymous}"] = tuple(dict.fromkeys(ann.choices))
+    return out
 
 
 def _older(ann: Annotation, other: Annotation) -> bool:

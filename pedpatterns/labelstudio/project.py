@@ -138,6 +138,41 @@ def setup_project(client: LabelStudioClient, layout: Layout, title: str = DEFAUL
     return SetupReport(project_id, title, created, storage_added, len(new), len(tasks) - len(new))
 
 
+@dataclass(frozen=True)
+class SentPredictions:
+    updated: int  # tasks already in the project that got the prediction
+    imported: int  # tasks imported with it
+
+
+def send_predictions(
+    client: LabelStudioClient, layout: Layout, title: str, tasks: list[dict[str, Any]]
+) -> SentPredictions:
+    """Put the queue's predictions into the project the experts work in.
+
+    A segment already imported from tasks.json gets the prediction attached (matched by
+    ``segment_id``), so the experts never see the same segment twice; a segment not in the
+    project yet is imported with its prediction. The project is made by :func:`setup_project`.
+    """
+    project_id = resolve_project(client, title, None)
+    ensure_storage(client, project_id, layout)
+    present = {_task_key(t): t for t in client.tasks(project_id)}
+    updated, new = 0, []
+    for task in tasks:
+        existing = present.get(_task_key(task))
+        if existing is None:
+            new.append(task)
+            continue
+        # A second --send of the same batch must not stack the same model's suggestion twice.
+        shown = {str(p.get("model_version")) for p in existing.get("predictions") or [] if isinstance(p, dict)}
+        for pred in task.get("predictions", []):
+            if str(pred.get("model_version")) not in shown:
+                client.create_prediction(int(existing["id"]), pred)
+        updated += 1
+    if new:
+        client.import_tasks(project_id, new)
+    return SentPredictions(updated, len(new))
+
+
 def resolve_project(client: LabelStudioClient, title: str | None, project_id: int | None) -> int:
     if project_id is not None:
         return int(client.project(project_id)["id"])

@@ -8,7 +8,7 @@ document root serves every keyframe and audio clip, Cyrillic names and spaces in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,16 +31,64 @@ def format_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def segment_task(layout: Layout, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One task of tasks.json from one row of segments.csv."""
+# How a speaker is named in front of a line (transcript.json's word "speaker" values).
+SPEAKER_LABELS = {"teacher": "Учитель", "pupil": "Ученик", "group": "Вместе"}
+
+
+def speaker_lines(words: Sequence[Mapping[str, Any]], start: float, end: float) -> list[dict[str, str]]:
+    """Who says what in ``[start, end)`` (part axis): consecutive words of one speaker as one line.
+
+    Words without a speaker (voices not separated) give no lines: the plain text is shown instead.
+    Shared by the tasks and the report, so experts and teachers read the same lines.
+    """
+    lines: list[dict[str, str]] = []
+    for word in words:
+        try:
+            middle = (float(word["start"]) + float(word["end"])) / 2
+        except (KeyError, TypeError, ValueError):
+            continue
+        who = word.get("speaker")
+        if not (start <= middle < end) or who not in SPEAKER_LABELS:
+            continue
+        text = str(word.get("word", "")).strip()
+        if lines and lines[-1]["speaker"] == who:
+            lines[-1]["text"] += " " + text
+        else:
+            lines.append({"speaker": str(who), "text": text})
+    return lines
+
+
+def dialogue_text(lines: Sequence[Mapping[str, str]]) -> str:
+    """Lines as the expert reads them in Label Studio: «Учитель: …», «Ученик: …», one per line."""
+    return "\n".join(f"{SPEAKER_LABELS[line['speaker']]}: {line['text']}" for line in lines)
+
+
+def part_words(layout: Layout, part: str) -> list[dict[str, Any]]:
+    """The words of a part's transcript.json when they carry speakers; [] otherwise (or when unreadable)."""
+    try:
+        data = json.loads(layout.transcript_json(part).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    words = data.get("words") if isinstance(data, dict) and isinstance(data.get("turns"), list) else None
+    return [w for w in words if isinstance(w, dict)] if isinstance(words, list) else []
+
+
+def segment_task(
+    layout: Layout, row: Mapping[str, Any], words: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """One task of tasks.json from one row of segments.csv.
+
+    With the part's ``words`` (carrying speakers), the text shows who says what, line by line.
+    """
     part = str(row["part"])
     index = int(row["segment"])
     part_dir = layout.part_dir(part)
+    lines = speaker_lines(words, float(row["start"]), float(row["end"])) if words and "start" in row else []
     return {
         "data": {
             IMAGE_TAG: local_files_url(layout, part_dir / str(row["keyframe"])),
             AUDIO_TAG: local_files_url(layout, part_dir / str(row["audio"])),
-            TEXT_TAG: str(row.get("text") or ""),
+            TEXT_TAG: dialogue_text(lines) if lines else str(row.get("text") or ""),
             "film": str(row["film"]),
             "part": part,
             "segment": index,
@@ -72,7 +120,15 @@ def prediction(choices: Iterable[str], score: float, model_version: str) -> dict
 
 
 def segment_tasks(layout: Layout, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [segment_task(layout, row) for row in rows]
+    """Tasks of rows, each part's transcript read once for who says what."""
+    words: dict[str, list[dict[str, Any]]] = {}
+    tasks = []
+    for row in rows:
+        part = str(row["part"])
+        if part not in words:
+            words[part] = part_words(layout, part)
+        tasks.append(segment_task(layout, row, words[part]))
+    return tasks
 
 
 def read_tasks(path: Path) -> list[dict[str, Any]]:
@@ -91,18 +147,24 @@ def read_tasks(path: Path) -> list[dict[str, Any]]:
 
 
 def update_tasks_file(layout: Layout, part: str, tasks: list[dict[str, Any]]) -> int:
-    """Replace ``part``'s tasks in tasks.json, keep every other part's; return the total count.
+    """Replace ``part``'s tasks in tasks.json, keep every other part's; return the total count."""
+    return replace_tasks(layout, {part: tasks})
+
+
+def replace_tasks(layout: Layout, by_part: Mapping[str, list[dict[str, Any]]]) -> int:
+    """Replace the tasks of every part in ``by_part`` in one write, keep every other part's; the total count.
 
     Read, change and write happen under the tasks.json lock, so two runs finishing parts at
     the same time keep each other's tasks. Tasks stay ordered by part and segment, so the
     file reads in lesson order.
     """
+    tasks = [task for part_tasks in by_part.values() for task in part_tasks]
     with locks.hold(layout, layout.tasks_json.name, f"файл {layout.tasks_json.name}"):
         current = read_tasks(layout.tasks_json)
         if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in current):
             raise UserError(f"В «{layout.tasks_json}» есть записи, не похожие на задачи Label Studio. "
                             "Переименуйте файл и обработайте части заново: python prepare_data.py --all")
-        kept = [t for t in current if t["data"].get("part") != part]
+        kept = [t for t in current if t["data"].get("part") not in by_part]
         merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), _segment_key(t)))
         fsutil.write_json(layout.tasks_json, merged)
     return len(merged)

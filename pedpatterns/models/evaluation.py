@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pedpatterns.errors import UserError
+from pedpatterns.labelstudio import agreement
 
 # Below these counts the numbers are noise, and we say so instead of printing them.
 DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics
@@ -147,17 +148,38 @@ def verdict(metrics: dict[str, Any], warnings: Sequence[str] = ()) -> str:
     return f"Итог: модель лучше простой базы (micro-F1 выше на {gain:.2f}) — её подсказки полезны экспертам."
 
 
-def format_table(metrics: dict[str, Any]) -> str:
-    """The metrics as a plain-text table for the terminal, in Russian."""
+def experts_ceiling(votes: agreement.Votes, patterns: Sequence[str]) -> dict[str, Any]:
+    """The experts' agreement both models print beside their F1: per pattern and as one sentence."""
+    report = agreement.compute_agreement(votes, patterns)
+    overall = report.overall
+    return {"ceiling": report.ceiling(), "note": agreement.ceiling_note(report),
+            "overall": None if overall is None else {"f1": overall.positive, "alpha": overall.alpha},
+            "segments_with_two_or_more": report.overlap}
+
+
+def format_table(metrics: dict[str, Any], experts: Mapping[str, Mapping[str, float | None]] | None = None) -> str:
+    """The metrics as a plain-text table for the terminal, in Russian.
+
+    ``experts`` (pattern → ``{"f1": …}``, :meth:`AgreementReport.ceiling`) adds the F1 one
+    expert scores against another: a model is not expected to agree with the experts more
+    than they agree with each other.
+    """
     name_width = max([len("Паттерн"), *(len(n) for n in metrics["per_pattern"])])
-    header = f"{'Паттерн':<{name_width}}  Точн.  Полн.    F1  База F1  Примеров"
+    extra = "  F1 эксп." if experts else ""
+    header = f"{'Паттерн':<{name_width}}  Точн.  Полн.    F1  База F1{extra}  Примеров"
     lines = [header, "-" * len(header)]
     for name, m in metrics["per_pattern"].items():
+        ceiling = ""
+        if experts:
+            f1 = (experts.get(name) or {}).get("f1")
+            ceiling = f"  {'—' if f1 is None else f'{f1:.2f}':>8}"
         lines.append(
             f"{name:<{name_width}}  {m['precision']:5.2f}  {m['recall']:5.2f}  {m['f1']:5.2f}"
-            f"  {m['baseline_f1']:7.2f}  {m['support']:8d}"
+            f"  {m['baseline_f1']:7.2f}{ceiling}  {m['support']:8d}"
         )
     lines.append("-" * len(header))
     lines.append(f"micro-F1: модель {metrics['micro_f1']:.2f}, база {metrics['baseline_micro_f1']:.2f}")
     lines.append(f"macro-F1: модель {metrics['macro_f1']:.2f}, база {metrics['baseline_macro_f1']:.2f}")
+    if experts:
+        lines.append("«F1 эксп.» — F1 одного эксперта против другого на одних и тех же сегментах: потолок для модели.")
     return "\n".join(lines)

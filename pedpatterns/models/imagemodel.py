@@ -667,6 +667,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
             keras, trainer, images[fit_idx], y[fit_idx], val, options.fine_tune_epochs, options, log, "дообучение, "
         )
 
+    experts = evaluation.experts_ceiling(labeled.votes, labeled.patterns)
     seen = np.r_[fit_idx, val_idx]  # everything the test parts are compared against
     warnings = evaluation.data_warnings(y[seen], y[test_idx], labeled.patterns, n_parts)
     metrics = None
@@ -676,7 +677,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
         predicted = (probs >= options.threshold).astype(int)
         baseline = evaluation.frequency_baseline(y[seen], len(test_idx))
         metrics = evaluation.evaluate(y[test_idx], predicted, baseline, labeled.patterns)
-        table = reliable_table(metrics, warnings)
+        table = reliable_table(metrics, warnings, experts["ceiling"])
 
     report = {
         "model": layout.image_model.name,
@@ -702,6 +703,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
         "positive_weights": dict(zip(labeled.patterns, map(float, positive_weights(y[fit_idx])), strict=True)),
         "warnings": warnings,
         "metrics": metrics,
+        "experts": experts,
     }
     with locks.hold(layout, MODEL_LOCK, MODEL_FILES):  # a parallel load never sees half of the set
         # The big file first: a full disk stops the save before any file of the old set is replaced.
@@ -713,11 +715,16 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
     return TrainResult(report=report, table=table, warnings=warnings)
 
 
-def reliable_table(metrics: dict[str, Any], warnings: Sequence[str]) -> str | None:
-    """The metrics table without the patterns whose numbers are noise (named in ``warnings``)."""
+def reliable_table(
+    metrics: dict[str, Any], warnings: Sequence[str], experts: dict[str, Any] | None = None
+) -> str | None:
+    """The metrics table without the patterns whose numbers are noise (named in ``warnings``).
+
+    ``experts`` is the experts' agreement per pattern, shown beside the model's F1 as its ceiling.
+    """
     shown = {
         name: m for name, m in metrics["per_pattern"].items() if not any(f"«{name}»" in w for w in warnings)
     }
     if not shown:
         return None
-    return evaluation.format_table({**metrics, "per_pattern": shown})
+    return evaluation.format_table({**metrics, "per_pattern": shown}, experts)

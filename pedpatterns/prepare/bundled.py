@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from pedpatterns import fsutil
+from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
 
 CHUNK = 1 << 20
@@ -90,8 +90,12 @@ def model_dir(model: BundledModel, cache: Path | None = None) -> Path:
     if all(len(parts) == 1 for parts in sources.values()) and len(folders) == 1 and not model.sha256:
         return folders.pop()  # shipped ready to load
     target = (cache or cache_dir()) / f"whisper-{model.name}-{model.sha256['model.bin'][:12]}"
-    if not _is_ready(target, model):
-        _assemble(model, sources, target)
+    if _is_ready(target, model):
+        return target
+    # Two runs started together (two terminals, a pool's workers): one joins, the other waits and reuses it.
+    with locks.hold_file(target.with_name(f".{target.name}.lock"), f"встроенная модель «{model.name}»"):
+        if not _is_ready(target, model):
+            _assemble(model, sources, target)
     return target
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from pedpatterns.prepare.questions import question_ends
 from pedpatterns.prepare.segments import SpeechMask, runs
 from pedpatterns.prepare.speech import Word
 from pedpatterns.schema import FEATURE_COLUMNS, MFCC_COUNT
@@ -65,22 +66,14 @@ def frame_features(audio: np.ndarray, sample_rate: int, mask: SpeechMask) -> Fra
     return FrameFeatures(sample_rate, rms[:n], zcr[:n], centroid[:n], mfcc[:, :n], pitch)
 
 
-_CLOSING = "\"'»”)]} \t\n"
-
-
-def is_question(text: str) -> bool:
-    """A word that ends a question: its last mark, closing quotes aside, is a question mark.
-
-    The one definition of a question for the segment features and the lesson report alike.
-    """
-    return text.rstrip(_CLOSING).endswith(("?", "？"))
-
-
 def question_waits(words: Sequence[Word], duration: float) -> list[float | None]:
-    """For each word: the silence after it until the next word if it ends a question, else None."""
+    """For each word: the silence after it until the next word if it ends a question, else None.
+
+    What a question is, is decided once for the features and the report: :mod:`pedpatterns.prepare.questions`.
+    """
     waits: list[float | None] = []
-    for i, w in enumerate(words):
-        if not is_question(w.word):
+    for i, (w, ends) in enumerate(zip(words, question_ends(words), strict=True)):
+        if not ends:
             waits.append(None)
             continue
         following = words[i + 1].start if i + 1 < len(words) else duration

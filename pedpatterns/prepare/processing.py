@@ -2,34 +2,35 @@
 
 Processing a part decodes its audio once, recognises speech once, and builds the whole
 part folder in a temporary sibling that is renamed into place only when complete.
-Several parts run in a process pool, one Whisper model per worker.
+Several parts run in a process pool or on a Dask cluster (see executor), one Whisper model per worker.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import csv
 import functools
 import io
 import json
-import os
-import signal
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pedpatterns import fsutil, locks, progress, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import label_config_xml
-from pedpatterns.labelstudio.tasks import format_time, segment_tasks, update_tasks_file
+from pedpatterns.labelstudio.tasks import format_time, replace_tasks, segment_tasks
 from pedpatterns.layout import (
     Layout,
     split_part_stem,
 )
-from pedpatterns.prepare import media, segments, speech
+from pedpatterns.prepare import executor, media, segments, speakers, speech
 from pedpatterns.prepare.cutting import Part, check_film, labelled_parts, read_parts, retire_processed
+from pedpatterns.prepare.executor import ExecutorOptions
 from pedpatterns.prepare.features import frame_features, question_waits, segment_features
 
 DEFAULT_SEGMENT_SECONDS = 30.0
@@ -54,6 +55,7 @@ class Options:
     force: bool = False
     keyframe_candidates: int = 3
     cpu_threads: int = 0
+    speakers: str = speakers.DEFAULT_ENGINE  # who speaks: resemblyzer, mfcc or none
     show_progress: bool = True
 
     def recognizer(self) -> speech.Recognizer:
@@ -72,6 +74,8 @@ class PartResult:
     timings: dict[str, float] = field(default_factory=dict)
     language: str = ""
     set_aside: Path | None = None  # where the labelled old version of this part was moved
+    language_probability: float | None = None  # None: the language was given, not detected
+    worker: str = ""  # the Dask worker that processed the part; empty on this machine
 
 
 def locate_part(layout: Layout, part_path: Path) -> Part:
@@ -145,6 +149,11 @@ def _process_part(
     buckets = segments.assign(word_spans, windows)
     frames = frame_features(audio, media.SAMPLE_RATE, mask)
     waits = question_waits(transcript.words, duration)
+    timings["features"] = time.monotonic() - clock
+    clock = time.monotonic()
+    voices = speakers.separate(audio, media.SAMPLE_RATE, mask, options.speakers)
+    timings["speakers"] = time.monotonic() - clock
+    clock = time.monotonic()
     rows: list[dict[str, Any]] = []
     bar = progress.bar(f"Признаки ({name})", len(windows), "сегм", show)
     for i, ((start, end), bucket) in enumerate(zip(windows, buckets, strict=True)):
@@ -163,9 +172,11 @@ def _process_part(
             "keyframe": layout.keyframe(name, i).name,
             "audio": layout.audio_clip(name, i).name,
             **segment_features(frames, mask, start, end, words, [waits[k] for k in bucket]),
+            **speakers.segment_stats(voices, start, end,
+                                     [transcript.words[k].end for k in bucket if waits[k] is not None]),
         })
     bar.close()
-    timings["features"] = time.monotonic() - clock
+    timings["features"] += time.monotonic() - clock
 
     with fsutil.atomic_path(layout.part_dir(name)) as tmp:
         tmp.mkdir()
@@ -196,6 +207,7 @@ def _process_part(
         clock = time.monotonic()
         (tmp / layout.segments_csv(name).name).write_text(rows_to_csv(rows), encoding="utf-8")
         document = {"film": film, "part": name, "part_start": round(part.start, 6), **transcript.to_json()}
+        speakers.label_words(document, voices)
         (tmp / layout.transcript_json(name).name).write_text(
             json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
@@ -205,7 +217,8 @@ def _process_part(
         aside = None
         if layout.part_dir(name).is_dir() and labelled_parts(layout, [name]):
             aside, _ = retire_processed(layout, [name])  # the experts' frames are kept, not overwritten
-    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside)
+    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside,
+                      transcript.language_probability)
 
 
 def _default_patterns() -> list[str]:
@@ -223,103 +236,136 @@ def rows_to_csv(rows: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def publish(layout: Layout, result: PartResult) -> int:
-    """Put a part's segments into tasks.json (replacing its old ones); the total number of tasks."""
-    return update_tasks_file(layout, result.part, segment_tasks(layout, result.rows))
+def print_language(result: PartResult) -> None:
+    """Say which language was detected in a part, warning when unsure (nothing when it was given)."""
+    line = speech.language_line(result.part, result.language, result.language_probability)
+    if line:
+        print(line, flush=True)
+
+
+def print_result(result: PartResult) -> None:
+    """One line per part as it finishes (with the worker, on a cluster), its language, a set-aside version."""
+    if result.skipped:
+        print(f"Часть {result.part} уже обработана — пропускаю (обработать заново: --force).")
+    else:
+        on = f" (рабочий {result.worker})" if result.worker else ""
+        print(f"Часть {result.part}: {len(result.rows)} сегментов за {result.seconds:.0f} с{on}.", flush=True)
+        print_language(result)
+    if result.set_aside:
+        print(f"  Прежняя версия части размечена экспертами: она не удалена, а перенесена в «{result.set_aside}».")
 
 
 # --------------------------------------------------------------------------- several parts
 
-_worker_options: Options | None = None
+_recognizers: dict[tuple[Any, ...], speech.Recognizer] = {}
+_recognizers_lock = threading.Lock()
 
 
-def _worker_init(options: Options) -> None:
-    global _worker_options
-    _worker_options = options
-    # Ctrl-C in a terminal reaches every process of the group; the parent alone decides, and stops
-    # the workers with SIGTERM. A traceback per worker would bury the one message that matters.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stop_worker)
+def shared_recognizer(options: Options) -> speech.Recognizer:
+    """The model for ``options``, loaded once per process and kept for every later part there.
 
-
-def _stop_worker(signum: int, frame: Any) -> None:
-    """End at once and quietly; the parent removes this worker's temporaries (its pid is dead)."""
-    os._exit(128 + signum)
-
-
-@functools.cache
-def _worker_recognizer() -> speech.Recognizer:
-    """One model per worker process, loaded when its first part has passed its check."""
-    assert _worker_options is not None
-    return _worker_options.recognizer()
+    A pool or Dask worker process handles many parts in turn; loading Whisper for each would cost
+    seconds per part. The lock keeps two task threads of one Dask worker from loading it twice.
+    """
+    key = (options.whisper_model, options.asr_engine, options.batch_size, options.beam_size, options.cpu_threads)
+    with _recognizers_lock:
+        if key not in _recognizers:
+            _recognizers[key] = options.recognizer()
+        return _recognizers[key]
 
 
 def _worker_process(root: str, part_path: str, options: Options) -> PartResult:
-    return process_part(Layout(Path(root)), Path(part_path), options, _worker_recognizer)
+    """One part in a pool or cluster worker: a process that may run on another machine."""
+    layout = Layout(Path(root))
+    if not layout.root.is_dir():
+        raise UserError(
+            f"Рабочий {executor.worker_name() or socket.gethostname()} не видит папку проекта «{root}». "
+            "Папка проекта должна быть доступна всем рабочим по тому же пути (общая сетевая папка); "
+            "смонтируйте её так же, как на этой машине, или укажите общий путь в --root."
+        )
+    options = replace(options, cpu_threads=executor.worker_threads(options.cpu_threads))
+    result = process_part(layout, Path(part_path), options, functools.partial(shared_recognizer, options))
+    result.worker = executor.worker_name()
+    return result
+
+
+def publish_all(layout: Layout, results: Sequence[PartResult]) -> int:
+    """Put parts' segments into tasks.json (replacing their old ones) in one write; the total number of tasks.
+
+    One write for many: a resumed archive refreshes thousands of finished parts at once.
+    """
+    return replace_tasks(layout, {r.part: segment_tasks(layout, r.rows) for r in results})
 
 
 def process_parts(
     layout: Layout,
     parts: Sequence[Path],
     options: Options,
-    jobs: int = 1,
+    where: ExecutorOptions = executor.THIS_MACHINE,
     on_done: Callable[[PartResult], None] | None = None,
+    on_error: Callable[[Path, UserError], None] | None = None,
 ) -> list[PartResult]:
-    """Process ``parts``; with ``jobs`` > 1 in a process pool, one model per worker.
+    """Process ``parts`` here, in a process pool or on a Dask cluster (``where``); one model per worker.
 
-    tasks.json is updated here, in the calling process, after each part: workers never
-    write the shared file, so two parts finishing together cannot lose each other's tasks.
+    tasks.json is updated here, in the calling process, as parts finish: workers never write the
+    shared file, so two parts finishing together cannot lose each other's tasks. A part's error
+    stops the rest, unless ``on_error`` takes it: then the other parts go on (a night's batch of
+    lessons is not lost to one broken part). Several parts show one progress bar over them all.
     """
     results: list[PartResult] = []
 
-    def finish(result: PartResult) -> None:
-        publish(layout, result)
-        results.append(result)
-        if on_done:
-            on_done(result)
+    def finish(batch: list[PartResult]) -> None:
+        if batch:
+            publish_all(layout, batch)
+        for result in batch:
+            results.append(result)
+            if on_done:
+                on_done(result)
 
-    todo = [p for p in parts if options.force or not is_processed(layout, locate_part(layout, p).name)]
-    for p in parts:
-        if p not in todo:
-            finish(process_part(layout, p, options))  # already done: only refreshes its tasks
+    def failed(part: Path, exc: UserError) -> None:
+        if on_error is None:
+            raise exc
+        on_error(part, exc)
+
+    done = set(layout.processed_parts())
+    todo = [p for p in parts if options.force or Path(p).stem not in done]
+    finish([process_part(layout, p, options) for p in parts if p not in todo])  # done: only refresh their tasks
     if not todo:
         return results
-    jobs = max(1, min(jobs, len(todo)))
-    if jobs == 1:
-        load_once = functools.cache(options.recognizer)
-        for p in todo:
-            finish(process_part(layout, p, options, load_once))
-        return results
-    threads = max(1, (os.cpu_count() or 2) // jobs)
-    worker_options = Options(**{**options.__dict__, "cpu_threads": threads, "show_progress": False})
-    bar = progress.bar("Части", len(todo), "часть", options.show_progress)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(worker_options,))
+    bar = progress.bar("Части", len(todo), "часть", options.show_progress and len(todo) > 1)
     try:
-        futures = [pool.submit(_worker_process, str(layout.root), str(p), worker_options) for p in todo]
-        for future in as_completed(futures):
-            finish(future.result())
-            bar.update(1)
-    except BaseException:  # Ctrl-C, or one part's error: the other workers stop now, not after their parts
-        _stop_pool(pool)
+        if not where.parallel(len(todo)):
+            load_once = functools.cache(options.recognizer)
+            alone = replace(options, show_progress=options.show_progress and len(todo) == 1)
+            for p in todo:
+                try:
+                    finish([process_part(layout, p, alone, load_once)])
+                except UserError as exc:
+                    failed(p, exc)
+                bar.update(1)
+            return results
+        threads = options.cpu_threads or executor.pool_threads(where, len(todo))
+        worker_options = replace(options, cpu_threads=threads, show_progress=False)
+        with executor.open_executor(where, len(todo)) as pool:
+            futures = {pool.submit(_worker_process, str(layout.root), str(p), worker_options): p for p in todo}
+            pending = set(futures)
+            while pending:
+                finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                batch, errors = [], []
+                for future in finished:
+                    try:
+                        batch.append(executor.outcome(future, Path(futures[future]).stem))
+                    except UserError as exc:
+                        errors.append((futures[future], exc))
+                finish(batch)  # the parts that made it are in tasks.json before any error is raised
+                bar.update(len(finished))
+                for part, exc in errors:
+                    failed(part, exc)
+        fsutil.clean_leftovers(layout.processed_data)  # a worker killed mid-part on this machine left its folder
+    except BaseException:  # Ctrl-C, or one part's error: the executor has stopped the other workers
         for folder in (layout.processed_data, layout.part_films, layout.root):
             fsutil.clean_leftovers(folder)
         raise
     finally:
         bar.close()
-    pool.shutdown()
     return results
-
-
-def _stop_pool(pool: ProcessPoolExecutor, grace: float = 3.0) -> None:
-    """Stop every worker within ``grace`` seconds: SIGTERM unwinds them, SIGKILL ends the stubborn."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        if worker.is_alive():
-            worker.terminate()
-    deadline = time.monotonic() + grace
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
-        if worker.is_alive():
-            worker.kill()
-            worker.join(1.0)

@@ -34,11 +34,11 @@ LANGUAGE_WINDOWS = 3
 # Below this the detected language is printed with a warning: the base model chose Czech for synthetic
 # Russian with about this confidence, while real lessons come out above 0.9.
 LOW_LANGUAGE_PROBABILITY = 0.8
-# Chosen from bench/bench_asr.py (10 min of dense real speech, 2 cores, tiny.en int8):
-# sequential beam 5 took 29 s at 0.7 % WER, greedy 25 s at 2.0 %, batched (8) 21 s at
-# 4.6 % with whole phrases dropped. The part still takes 34 s end to end, under the 60 s
-# goal, so accuracy wins. --asr-batch-size 8 --beam-size 1 is the fast mode.
-DEFAULT_BATCH_SIZE = 0  # 0 or 1: sequential decoding; >1: BatchedInferencePipeline
+# Chosen from bench/bench_asr.py (the bundled base; 10 min of dense real English speech and 10 min of the
+# Russian sample lesson; 2 cores): sequential beam 5 took 45 + 37 s at WER 8.5 / 11.7 % (it dropped English
+# phrases); BatchedInferencePipeline with 4 windows and beam 5 took 27 + 19 s at 2.2 / 13.2 % in 0.78 GB.
+# 8 and 16 windows were barely faster but needed 1.4 and 1.9 GB. --asr-batch-size 0 is the sequential way.
+DEFAULT_BATCH_SIZE = 4  # 0 or 1: sequential decoding; >1: BatchedInferencePipeline
 DEFAULT_BEAM_SIZE = 5
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -26,8 +28,8 @@ from pedpatterns.layout import Layout
 from pedpatterns.models.evaluation import DEFAULT_THRESHOLD
 from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
-from pedpatterns.report import lessonmetrics
-from pedpatterns.report.page import render_index, render_report
+from pedpatterns.report import lessonmetrics, linguistics, talk, timeline
+from pedpatterns.report.page import render_index, render_report, timeline_section
 
 TOP_PATTERNS = 3
 
@@ -45,7 +47,7 @@ def processed_parts_for_video(
     if recorded and all(processing.is_processed(layout, p.name) for p in recorded[1]):
         return recorded[0], [p.name for p in recorded[1]]
     cut = cutting.cut_film(layout, Path(video), part_minutes)
-    processing.process_parts(layout, [p.path for p in cut.parts], options)
+    processing.process_parts(layout, [p.path for p in cut.parts], options, on_done=processing.print_language)
     return cut.film, [p.name for p in cut.parts]
 
 
@@ -126,6 +128,7 @@ def analyse_lesson(
     proba = model.predict_proba(segments) if model is not None else None
     patterns = model.patterns if model is not None else []
     rows = _segment_rows(layout, segments, proba, patterns, threshold)
+    _add_listening(layout, video_stem, rows, dict(zip(parts, transcripts, strict=True)))
     return {
         "video": video_stem,
         "created": datetime.now().isoformat(timespec="seconds"),
@@ -133,10 +136,30 @@ def analyse_lesson(
         "pause_seconds": pause_seconds,
         "threshold": threshold,
         **lesson,
+        "talk": talk.talk_summary(transcripts, duration),
         "model": None if model is None else {"patterns": list(patterns), **model.info},
         "pattern_summary": _pattern_summary(rows, patterns) if model is not None else [],
         "segments": rows,
     }
+
+
+def _add_listening(
+    layout: Layout, video_stem: str, rows: list[dict[str, Any]], transcripts: dict[str, dict[str, Any]]
+) -> None:
+    """Each segment row gains its clip (a link relative to the report's folder) and who says what.
+
+    The link is relative, so the page plays the clips offline and after the project folder
+    (reports and processed_data/ together) is moved or copied elsewhere.
+    """
+    home = layout.report_dir(video_stem)
+    for row in rows:
+        part, index = row["part"], int(row["segment"])
+        clip = layout.audio_clip(part, index)
+        row["audio"] = quote(Path(os.path.relpath(clip, home)).as_posix()) if clip.is_file() else None
+        transcript = transcripts.get(part, {})
+        offset = talk.part_start(transcript)
+        row["lines"] = talk.speaker_lines(transcript.get("words") or [], row["lesson_start"] - offset,
+                                          row["lesson_end"] - offset)
 
 
 # --- the files -----------------------------------------------------------------------------
@@ -156,6 +179,13 @@ def metrics_csv(report: dict[str, Any]) -> str:
         [key, name, report["summary"][key], unit, meaning]
         for key, (name, unit, meaning) in lessonmetrics.METRICS.items()
     ]
+    return _csv_text(["metric", "название", "значение", "единица", "что означает"], rows)
+
+
+def talk_csv(report: dict[str, Any]) -> str:
+    """Who talks, one number per row (teacher_share…); empty values when the voices were not separated."""
+    rows = [[key, name, report["talk"].get(key), unit, meaning]
+            for key, (name, unit, meaning) in talk.TALK_METRICS.items()]
     return _csv_text(["metric", "название", "значение", "единица", "что означает"], rows)
 
 
@@ -182,11 +212,26 @@ def write_report(layout: Layout, report: dict[str, Any]) -> Path:
         # Excel opens UTF-8 CSV correctly only with the BOM.
         (tmp / layout.report_metrics_csv(stem).name).write_text(metrics_csv(report), encoding="utf-8-sig")
         (tmp / layout.report_segments_csv(stem).name).write_text(segments_csv(report), encoding="utf-8-sig")
+        (tmp / layout.report_talk_csv(stem).name).write_text(talk_csv(report), encoding="utf-8-sig")
         (tmp / layout.report_json(stem).name).write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
         (tmp / layout.report_html(stem).name).write_text(html_page, encoding="utf-8")
+        write_linguistics(layout, report, tmp, home=target)
     return layout.report_html(stem)
+
+
+def write_linguistics(layout: Layout, report: dict[str, Any], folder: Path, *, home: Path) -> list[Path]:
+    """A Praat TextGrid and an ELAN .eaf per part of the lesson, with the experts' and the models' patterns."""
+    experts = linguistics.load_experts(layout)
+    written = []
+    for part in report["parts"]:
+        text = None
+        if report["model"]:
+            text = {int(r["segment"]): r.get("present", []) for r in report["segments"] if r["part"] == part}
+        written += linguistics.write_part_files(layout, part, folder, experts=experts, text_model=text,
+                                                threshold=report["threshold"], home=home)
+    return written
 
 
 def existing_reports(layout: Layout) -> list[dict[str, Any]]:
@@ -214,5 +259,11 @@ def write_index(layout: Layout) -> Path | None:
         reports = existing_reports(layout)
         if len(reports) < 2:
             return None
-        fsutil.write_text(layout.reports_index, render_index(reports, layout))
+        lessons = timeline.build_timeline(layout, reports)
+        png = timeline.png_bytes(timeline.timeline_figure(lessons))
+        # Excel opens UTF-8 CSV correctly only with the BOM.
+        fsutil.write_text(layout.lessons_over_time_csv, "\ufeff" + timeline.timeline_csv(lessons))
+        fsutil.write_bytes(layout.lessons_over_time_png, png)
+        fsutil.write_text(layout.reports_index,
+                          render_index(reports, layout, timeline_section(lessons, png, layout)))
     return layout.reports_index

@@ -20,7 +20,8 @@ from statistics import median
 from typing import Any
 
 from pedpatterns.errors import UserError
-from pedpatterns.prepare.features import PAUSE_SECONDS, is_question
+from pedpatterns.prepare.features import PAUSE_SECONDS
+from pedpatterns.prepare.questions import question_ends
 from pedpatterns.prepare.speech import Word
 
 DEFAULT_PAUSE_SECONDS = PAUSE_SECONDS  # the same pause the segments' features count
@@ -40,7 +41,9 @@ METRICS: dict[str, tuple[str, str, str]] = {
         "Самый длинный монолог", "с", "самый длинный отрезок речи без паузы длиннее порога (кто бы ни говорил)"
     ),
     "longest_monologue_start_s": ("Начало самого длинного монолога", "время", "когда он начался, от начала урока"),
-    "question_count": ("Вопросов", "шт", "фраз, которые распознаны с вопросительным знаком"),
+    "question_count": (
+        "Вопросов", "шт", "фраз с вопросительным знаком или с вопросительным словом в начале (что, почему, какой…)"
+    ),
     "wait_after_question_mean_s": (
         "Ожидание после вопроса, среднее", "с", "сколько секунд в среднем проходит от конца вопроса до следующей речи"
     ),
@@ -118,7 +121,7 @@ def speech_intervals(words: Sequence[Word], pause_seconds: float) -> list[tuple[
 
 
 def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limit: int = 25) -> str:
-    """The question's words: back from its "?" to the previous sentence end or pause."""
+    """The question's words: back from its last word to the previous sentence end or pause."""
     first = index
     while first > 0 and index - first < limit:
         previous = words[first - 1]
@@ -126,7 +129,7 @@ def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limi
             break
         first -= 1
     cut = first > 0 and index - first >= limit
-    return ("… " if cut else "") + " ".join(w.word for w in words[first : index + 1])
+    return ("… " if cut else "") + " ".join(w.word.strip() for w in words[first : index + 1])
 
 
 def pause_bins(pause_seconds: float) -> list[tuple[float, float]]:
@@ -166,8 +169,8 @@ def lesson_metrics(
     longest = max(speech, key=lambda iv: iv[1] - iv[0], default=None)
 
     questions = []
-    for i, w in enumerate(words):
-        if not is_question(w.word):
+    for i, (w, ends) in enumerate(zip(words, question_ends(words), strict=True)):
+        if not ends:
             continue
         wait = words[i + 1].start - w.end if i + 1 < len(words) else None
         questions.append({

@@ -21,10 +21,15 @@ from PIL import Image
 
 from pedpatterns.layout import Layout
 from pedpatterns.report.lessonmetrics import GOOD_WAIT_SECONDS, METRICS
+from pedpatterns.report.talk import LINE_NAMES, SPEAKER_NAMES, TALK_METRICS
+from pedpatterns.report.timeline import Timeline
 
 THUMBNAIL_SIZE = (192, 108)
 SPEECH_COLOUR = "#5B6B7A"
 QUESTION_COLOUR = "#E45756"
+# Who talks: one colour per speaker, the same in the block, the timeline lanes and the transcript lines.
+SPEAKER_COLOURS = {"teacher": "#2F6690", "pupil": "#E8871E", "group": "#8E6C8A"}
+SILENCE_COLOUR = "#D5DBE1"
 PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6",
                    "#2E86AB", "#8C564B")
 CARD_METRICS = ("speech_share", "silence_share", "longest_monologue_s", "question_count",
@@ -63,6 +68,14 @@ td.text{max-width:480px}
 .muted{color:#7b8794}
 dl.meanings dt{font-weight:600;margin-top:8px}dl.meanings dd{margin:0 0 0 18px;color:#3e4c59}
 img.thumb{width:160px;border-radius:4px;display:block}
+.talkbar{display:flex;height:30px;border-radius:6px;overflow:hidden;margin:6px 0 12px;background:#D5DBE1;
+box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.talkbar span{display:block;height:100%}
+.cards.talk{grid-template-columns:repeat(auto-fill,minmax(170px,1fr))}
+.card .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
+.line{margin:2px 0}.who{font-weight:600;margin-right:4px}
+.who.teacher{color:#2F6690}.who.pupil{color:#B85F00}.who.group{color:#8E6C8A}
+audio{width:200px;height:32px;margin-top:6px;display:block}
 """
 
 
@@ -140,15 +153,17 @@ def pattern_colour(index: int) -> str:
 
 
 def timeline_png(report: dict[str, Any]) -> str:
-    """The lesson on one time axis: speech, questions, and each pattern where the model finds it."""
+    """The lesson on one time axis: a lane per speaker (or all speech), questions, and each pattern found."""
     patterns = report["model"]["patterns"] if report["model"] else []
-    rows = ["Речь", "Вопросы", *patterns]
+    lanes = speaker_lanes(report)
+    rows = [name for name, _, _ in lanes] + ["Вопросы", *patterns]
     fig = Figure(figsize=(11, 1.3 + 0.42 * len(rows)))
     ax = fig.add_subplot()
     top = len(rows) - 1
     to_min = 1 / 60
-    speech = [(s * to_min, (e - s) * to_min) for s, e in report["speech"]]
-    ax.broken_barh(speech, (top - 0.35, 0.7), facecolors=SPEECH_COLOUR)
+    for k, (_, spans, colour) in enumerate(lanes):
+        ax.broken_barh([(s * to_min, (e - s) * to_min) for s, e in spans], (top - k - 0.35, 0.7), facecolors=colour)
+    top -= len(lanes) - 1  # the lanes below keep their places whatever the number of speakers
     times = [q["time"] * to_min for q in report["questions"]]
     ax.scatter(times, [top - 1] * len(times), marker="v", s=60, color=QUESTION_COLOUR, zorder=3)
     threshold = report["threshold"]
@@ -162,6 +177,7 @@ def timeline_png(report: dict[str, Any]) -> str:
         if spans:
             colour = pattern_colour(j)
             ax.broken_barh(spans, (top - 2 - j - 0.35, 0.7), facecolors=[(colour, a) for a in alphas])
+    top += len(lanes) - 1
     ax.set_yticks(range(top, -1, -1), rows)
     ax.set_ylim(-0.7, top + 0.7)
     ax.set_xlim(0, max(report["summary"]["duration_s"], 1) * to_min)
@@ -169,6 +185,19 @@ def timeline_png(report: dict[str, Any]) -> str:
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
+
+
+def speaker_lanes(report: dict[str, Any]) -> list[tuple[str, list[tuple[float, float]], str]]:
+    """(name, spans, colour) per timeline lane: one per speaker when known, else one of all speech."""
+    talk = report.get("talk") or {}
+    if not talk.get("separated"):
+        return [("Речь", [(s, e) for s, e in report["speech"]], SPEECH_COLOUR)]
+    lanes = []
+    for who, name in SPEAKER_NAMES.items():
+        spans = [(s, e) for s, e, speaker in talk["turns"] if speaker == who]
+        if spans or who != "group":
+            lanes.append((name, spans, SPEAKER_COLOURS[who]))
+    return lanes
 
 
 def pauses_png(report: dict[str, Any]) -> str:
@@ -259,7 +288,7 @@ def _pattern_table(report: dict[str, Any]) -> str:
 
 def _questions_table(report: dict[str, Any]) -> str:
     if not report["questions"]:
-        return '<p class="muted">Вопросов (фраз с «?») в расшифровке нет.</p>'
+        return '<p class="muted">Вопросов в расшифровке нет.</p>'
     rows = []
     for q in report["questions"]:
         wait = q["wait_s"]
@@ -288,26 +317,70 @@ def _patterns_cell(seg: dict[str, Any]) -> str:
 
 def _segments_table(report: dict[str, Any], layout: Layout) -> str:
     with_model = report["model"] is not None
-    head = ("<tr><th>Время</th><th>Кадр</th><th>Что говорилось</th>"
+    head = ("<tr><th>Время и звук</th><th>Кадр</th><th>Что говорилось</th>"
             + ("<th>Паттерны</th>" if with_model else "") + "</tr>")
     rows = []
     for seg in report["segments"]:
         image = thumbnail(layout.root / seg["keyframe"]) if seg["keyframe"] else None
         frame = f'<img class="thumb" alt="кадр" src="data:image/jpeg;base64,{image}">' if image else "—"
         patterns = f"<td>{_patterns_cell(seg)}</td>" if with_model else ""
+        audio = (f'<audio controls preload="none" src="{esc(seg["audio"])}" title="послушать сегмент"></audio>'
+                 if seg.get("audio") else "")
         rows.append(
             f'<tr data-part="{esc(seg["part"])}" data-segment="{seg["segment"]}">'
-            f'<td class="time">{clock(seg["lesson_start"])}–{clock(seg["lesson_end"])}</td><td>{frame}</td>'
-            f'<td class="text">{esc(seg["text"]) or "<span class=muted>речи нет</span>"}</td>{patterns}</tr>'
+            f'<td class="time">{clock(seg["lesson_start"])}–{clock(seg["lesson_end"])}{audio}</td><td>{frame}</td>'
+            f'<td class="text">{_said(seg)}</td>{patterns}</tr>'
         )
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _said(seg: dict[str, Any]) -> str:
+    """What was said: a line per speaker turn when the voices were separated, else the plain text."""
+    lines = seg.get("lines") or []
+    if lines:
+        return "".join(f'<div class="line" data-speaker="{esc(line["speaker"])}"><span class="who '
+                       f'{esc(line["speaker"])}">{esc(LINE_NAMES.get(line["speaker"], ""))}:</span>'
+                       f'{esc(line["text"])}</div>' for line in lines)
+    return esc(seg["text"]) or "<span class=muted>речи нет</span>"
+
+
+def _talk_section(report: dict[str, Any]) -> str:
+    """«Кто говорит»: teacher, pupils and silence as a bar of the lesson and as cards; or why it is unknown."""
+    talk = report.get("talk") or {}
+    if not talk.get("separated"):
+        note = talk.get("note") or "Кто говорит — учитель или ученики — не различалось."
+        return f'<section><h2>Кто говорит</h2><div class="notice" data-talk="not-separated">{esc(note)}</div></section>'
+    parts = (("teacher", "teacher_s", "teacher_share", SPEAKER_COLOURS["teacher"]),
+             ("pupil", "pupil_s", "pupil_share", SPEAKER_COLOURS["pupil"]),
+             ("silence", "silence_s", "silence_share", SILENCE_COLOUR))
+    bar = "".join(f'<span style="width:{max(0.0, float(talk[share] or 0)) * 100:.2f}%;background:{colour}" '
+                  f'title="{esc(TALK_METRICS[share][0])}: {round(float(talk[share] or 0) * 100)} %"></span>'
+                  for _, _, share, colour in parts)
+    cards = []
+    for _, seconds, share, colour in parts:
+        name = TALK_METRICS[seconds][0]
+        cards.append(
+            f'<div class="card"><div class="name"><span class="swatch" style="background:{colour}"></span>'
+            f'{esc(name)}</div><div class="value" data-metric="{share}" data-value="{esc(talk[share])}">'
+            f'{round(float(talk[share] or 0) * 100)} %</div><div class="detail" data-metric="{seconds}" '
+            f'data-value="{esc(talk[seconds])}">{esc(duration_text(float(talk[seconds] or 0)))}</div>'
+            f'<div class="hint">{esc(TALK_METRICS[share][2])}</div></div>'
+        )
+    for key in ("pupil_turns", "longest_pupil_turn_s", "voices"):
+        name, unit, meaning = TALK_METRICS[key]
+        value = duration_text(float(talk[key] or 0)) if unit == "с" else str(talk[key])
+        cards.append(f'<div class="card"><div class="name">{esc(name)}</div><div class="value" data-metric="{key}" '
+                     f'data-value="{esc(talk[key])}">{esc(value)}</div><div class="hint">{esc(meaning)}</div></div>')
+    return (f'<section><h2>Кто говорит</h2><div class="talkbar" role="img" aria-label="доли урока">{bar}</div>'
+            f'<div class="cards talk">{"".join(cards)}</div><p class="muted">{esc(talk["note"])}</p></section>')
 
 
 def _meanings(report: dict[str, Any]) -> str:
     items = "".join(f"<dt>{esc(name)}</dt><dd>{esc(meaning)}</dd>" for name, _, meaning in METRICS.values())
     return (f"<p>Показатели посчитаны по времени слов в расшифровке. Пауза — промежуток без речи не короче "
             f"{esc(_decimal(report['pause_seconds'], 1))} с (параметр --pause-seconds); более короткие промежутки "
-            "считаются частью речи. Кто говорит — учитель или ученик — не различается.</p>"
+            "считаются частью речи. Кто говорит, определено по голосам (блок «Кто говорит»): учитель — голос, "
+            "который звучит дольше всех, остальные — ученики.</p>"
             f'<dl class="meanings">{items}</dl>')
 
 
@@ -320,9 +393,12 @@ def render_report(report: dict[str, Any], layout: Layout) -> str:
         f"<header><h1>Урок «{esc(report['video'])}»</h1><p class=\"meta\">{meta}</p></header>",
         _model_notice(report),
         f"<section><h2>Главное об уроке</h2>{_cards(summary)}</section>",
+        _talk_section(report),
         "<section><h2>Ход урока</h2>"
         f'<img class="plot" alt="Ход урока по времени" src="data:image/png;base64,{timeline_png(report)}">'
-        "<p class=\"muted\">Серые полосы — речь, красные треугольники — вопросы"
+        + ("<p class=\"muted\">Синие полосы — учитель, оранжевые — ученики, красные треугольники — вопросы"
+           if (report.get("talk") or {}).get("separated") else
+           "<p class=\"muted\">Серые полосы — речь, красные треугольники — вопросы")
         + ("; ниже — паттерны, чем ярче цвет, тем увереннее модель." if report["model"] else ".") + "</p></section>",
     ]
     if report["model"]:
@@ -343,8 +419,39 @@ def _top_patterns(report: dict[str, Any], n: int = 3) -> str:
     return "<br>".join(f"{esc(i['pattern'])} — {round(i['share'] * 100)} %" for i in items) or "—"
 
 
-def render_index(reports: Sequence[dict[str, Any]], layout: Layout) -> str:
-    """The summary page: one row per analysed lesson, linking to its report."""
+def _share(value: Any) -> str:
+    return "—" if value is None else f"{round(float(value) * 100)} %"
+
+
+def timeline_section(timeline: Timeline, png: bytes, layout: Layout) -> str:
+    """«Уроки по времени»: the lessons in date order as a table and four plots, with the CSV beside."""
+    rows = []
+    for r in timeline.rows:
+        wait = r["wait_after_question_mean_s"]
+        rows.append(
+            f"<tr><td class=\"time\">{esc(r['date'] or 'нет даты')}</td><td>{esc(r['video'])}</td>"
+            f"<td>{esc(r['teacher'])}</td><td>{esc(r['class'])}</td><td class=\"num\">{_share(r['teacher_share'])}</td>"
+            f"<td class=\"num\">{_share(r['pupil_share'])}</td><td class=\"num\">{esc(r['questions'])}</td>"
+            f"<td class=\"num\">{'—' if r['questions_per_10_min'] is None else esc(r['questions_per_10_min'])}</td>"
+            f"<td class=\"num\">{'—' if wait is None else esc(wait)}</td></tr>"
+        )
+    notes = "".join(f"<li>{esc(n)}</li>" for n in timeline.notes)
+    csv_name = layout.lessons_over_time_csv.name
+    return (
+        "<section><h2>Уроки по времени</h2>"
+        "<p class=\"meta\">Уроки по порядку дат (дата — из new_videos/lessons.csv или из имени видео). "
+        f"Те же числа для Excel: <a href=\"{esc(quote(csv_name))}\">{esc(csv_name)}</a>.</p>"
+        + (f'<div class="notice"><ul>{notes}</ul></div>' if notes else "")
+        + "<table><tr><th>Дата</th><th>Урок</th><th>Учитель</th><th>Класс</th><th class=\"num\">Речь учителя</th>"
+        "<th class=\"num\">Речь учеников</th><th class=\"num\">Вопросов</th><th class=\"num\">Вопросов за 10 мин"
+        "</th><th class=\"num\">Ожидание после вопроса, с</th></tr>" + "".join(rows) + "</table>"
+        f'<img class="plot" alt="Уроки по времени" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        "</section>"
+    )
+
+
+def render_index(reports: Sequence[dict[str, Any]], layout: Layout, extra: str = "") -> str:
+    """The summary page: one row per analysed lesson, linking to its report; ``extra`` sections follow."""
     head = "".join(f"<th>{esc(METRICS[k][0])}</th>" for k in INDEX_METRICS)
     rows = []
     for report in reports:
@@ -354,5 +461,5 @@ def render_index(reports: Sequence[dict[str, Any]], layout: Layout) -> str:
                     f"</td>{cells}<td>{_top_patterns(report)}</td></tr>")
     body = (f"<header><h1>Сводка по урокам</h1><p class=\"meta\">Уроков: {len(reports)}. "
             "Нажмите на название урока, чтобы открыть его отчёт.</p></header>"
-            f"<table><tr><th>Урок</th>{head}<th>Чаще всего</th></tr>{''.join(rows)}</table>")
+            f"<table><tr><th>Урок</th>{head}<th>Чаще всего</th></tr>{''.join(rows)}</table>{extra}")
     return _page("Сводка по урокам", body)

@@ -479,6 +479,7 @@ NOT_NUMERIC = {
     "--help", "--root", "--yes", "--all", "--force", "--film", "--part", "--patterns", "--whisper-model",
     "--language", "--asr-engine", "--labels", "--split-by", "--dry-run", "--public", "--repo", "--license",
     "--tag", "--video", "--retrain", "--mode", "--weights", "--fine-tune", "--trust-mlb-pkl",
+    "--all-films", "--cluster", "--speakers",
 }
 PROCESSING = [("--part-minutes", ("0", "0.05", "inf", "nan", "601")), ("--segment-seconds", ("0.5", "-inf")),
               ("--asr-batch-size", ("-1", "257")), ("--beam-size", ("0", "51", "2.5"))]
@@ -491,7 +492,7 @@ NUMERIC_FLAGS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
                                 ("--seed", ("-1", "2147483648", "1e3"))],
     "upload_dataset.py": [],
     "find_patterns.py": [("--min-share", ("-inf",)), ("--threshold", ("0", "1", "nan", "-0.5")),
-                         ("--pause-seconds", ("0", "-1", "601", "inf")), *PROCESSING_ONCE],
+                         ("--pause-seconds", ("0", "-1", "601", "inf")), ("--jobs", ("65",)), *PROCESSING_ONCE],
     "auto_classifier.py": [
         ("--batch-size", ("0", "4097")), ("--threshold", ("1.0", "inf")), ("--threads", ("-1", "1025")),
         ("--min-share", ("1.01",)), ("--epochs", ("0", "10001", "nan")), ("--image-size", ("31", "1025")),
@@ -505,7 +506,8 @@ BAD_FLAGS = [(script, flag, value) for script, flags in NUMERIC_FLAGS.items() fo
 BAD_TEXT_FLAGS = [("upload_dataset.py", "--tag", ""), ("upload_dataset.py", "--repo", " "),
                   ("upload_dataset.py", "--license", ""), ("find_patterns.py", "--video", ""),
                   ("auto_classifier.py", "--weights", " "), ("prepare_data.py", "--patterns", ""),
-                  ("create_image_dataset.py", "--labels", " ")]
+                  ("create_image_dataset.py", "--labels", " "), ("prepare_data.py", "--cluster", " "),
+                  ("find_patterns.py", "--cluster", "")]
 
 
 def _help_flags(script: str) -> set[str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from pedpatterns.layout import Layout
+from pedpatterns.prepare import speech
+from pedpatterns.schema import read_segment_rows
 from tests.faultkit import Result
+from tests.part1_helpers import SHARED_MEDIA, make_video, require_shared_media
 
 
 def test_script_exit_code_for_a_text_file_named_mp4(fresh_project: Layout, script: Callable[..., Result]) -> None:
@@ -14,3 +18,20 @@ def test_script_exit_code_for_a_text_file_named_mp4(fresh_project: Layout, scrip
     assert result.returncode == 1
     assert "«урок.mp4»" in result.stderr and "Traceback" not in result.stderr
     assert list(fresh_project.part_films.iterdir()) == []
+
+
+def test_a_russian_part_with_language_auto_says_what_it_heard(fresh_project: Layout,
+                                                               script: Callable[..., Result]) -> None:
+    """The bundled multilingual model, offline: the language is detected once, printed, and kept."""
+    require_shared_media()
+    make_video(fresh_project.films / "урок.mp4", 9, speech_at=1, speech=SHARED_MEDIA / "ru.wav")
+    result = script("prepare_data.py", "--yes", "--whisper-model", "bundled", "--language", "auto",
+                    root=fresh_project.root, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [part] = fresh_project.processed_parts()
+    assert f"Язык части {part} определён: ru (вероятность 0.9" in result.stdout
+    transcript = json.loads(fresh_project.transcript_json(part).read_text(encoding="utf-8"))
+    assert transcript["language"] == "ru" and transcript["language_probability"] >= 0.9
+    rows = read_segment_rows(fresh_project.segments_csv(part))
+    text = " ".join(row["text"] for row in rows)  # the film's AAC round trip costs a word or two (0.33)
+    assert speech.word_error_rate("бедняга ребят на его месте должен был быть я", text) <= 0.4, text
