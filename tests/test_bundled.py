@@ -13,7 +13,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import bundled, media, speech
-from tests.part1_helpers import JFK, SHARED_MEDIA, require_shared_media
+from tests.part1_helpers import JFK, REPO_ROOT, SHARED_MEDIA, require_shared_media
 
 # ../shared/media/PROVENANCE.md: the reference transcripts of the two real Russian recordings.
 RUSSIAN = [("ru.wav", "бедняга ребят на его месте должен был быть я"),
@@ -114,6 +114,12 @@ def test_language_is_detected_from_speech_spread_over_the_part(base: speech.Reco
     assert "хорошо" in transcript.text.lower()
     english, _ = base.detect_language(media.decode_audio(JFK))
     assert english == "en"
+
+
+def test_the_russian_sample_lesson_is_heard_as_russian(base: speech.Recognizer) -> None:
+    audio = media.decode_audio(REPO_ROOT / "films" / "Урок русского языка 5 класс.mp4")
+    language, probability = base.detect_language(audio)
+    assert language == "ru" and probability >= speech.LOW_LANGUAGE_PROBABILITY
 
 
 def test_silence_has_no_language(base: speech.Recognizer) -> None:
