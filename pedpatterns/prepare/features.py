@@ -7,8 +7,11 @@ analysing each segment's file separately would repeat that work for every segmen
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,26 @@ class FrameFeatures:
 
     def index(self, seconds: float) -> int:
         return round(seconds * self.sample_rate / HOP)
+
+
+@functools.cache
+def warm_up() -> None:
+    """Compile (or load from its cache) librosa's numba code once per process, one process at a time.
+
+    Numba caches compiled code beside librosa on first use. Two pool workers forked together used to
+    compile YIN at the same moment and wrote its cache files over each other; every later run then
+    crashed (segfault) loading them — measured on a fresh install with --jobs 2. Warmed in the parent
+    before the pool forks, the workers inherit the compiled code; a machine-wide lock makes Dask
+    workers on one machine take turns.
+    """
+    from pedpatterns import locks
+    from pedpatterns.prepare.segments import speech_mask
+
+    rate = 16000
+    noise = np.random.default_rng(0).normal(0.0, 0.1, rate).astype(np.float32)
+    lock = Path(tempfile.gettempdir()) / "pedpatterns-numba.lock"
+    with locks.hold_file(lock, "подготовка librosa (компиляция numba)"):
+        frame_features(noise, rate, speech_mask(noise, rate))
 
 
 def frame_features(audio: np.ndarray, sample_rate: int, mask: SpeechMask) -> FrameFeatures:

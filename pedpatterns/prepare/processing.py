@@ -31,7 +31,7 @@ from pedpatterns.layout import (
 from pedpatterns.prepare import executor, media, segments, speakers, speech
 from pedpatterns.prepare.cutting import Part, check_film, labelled_parts, read_parts, retire_processed
 from pedpatterns.prepare.executor import ExecutorOptions
-from pedpatterns.prepare.features import frame_features, question_waits, segment_features
+from pedpatterns.prepare.features import frame_features, question_waits, segment_features, warm_up
 
 DEFAULT_SEGMENT_SECONDS = 30.0
 SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
@@ -284,6 +284,7 @@ def _worker_process(root: str, part_path: str, options: Options) -> PartResult:
             "смонтируйте её так же, как на этой машине, или укажите общий путь в --root."
         )
     options = replace(options, cpu_threads=executor.worker_threads(options.cpu_threads))
+    warm_up()  # a Dask worker is not forked from the client: it compiles once, taking turns on its machine
     result = process_part(layout, Path(part_path), options, functools.partial(shared_recognizer, options))
     result.worker = executor.worker_name()
     return result
@@ -346,6 +347,7 @@ def process_parts(
             return results
         threads = options.cpu_threads or executor.pool_threads(where, len(todo))
         worker_options = replace(options, cpu_threads=threads, show_progress=False)
+        warm_up()  # before the pool forks: its workers inherit librosa's compiled code
         with executor.open_executor(where, len(todo)) as pool:
             futures = {pool.submit(_worker_process, str(layout.root), str(p), worker_options): p for p in todo}
             pending = set(futures)
