@@ -147,6 +147,7 @@ def _process_part(
     gaps = sorted([*segments.pauses(mask, MIN_GAP_SECONDS), *segments.word_gaps(word_spans, MIN_GAP_SECONDS)])
     windows = segments.plan_windows(duration, options.segment_seconds, gaps, max_shift=SNAP_SECONDS)
     buckets = segments.assign(word_spans, windows)
+    warm_up()  # once per process, one process of the machine at a time (two runs, Dask workers)
     frames = frame_features(audio, media.SAMPLE_RATE, mask)
     waits = question_waits(transcript.words, duration)
     timings["features"] = time.monotonic() - clock
@@ -284,7 +285,6 @@ def _worker_process(root: str, part_path: str, options: Options) -> PartResult:
             "смонтируйте её так же, как на этой машине, или укажите общий путь в --root."
         )
     options = replace(options, cpu_threads=executor.worker_threads(options.cpu_threads))
-    warm_up()  # a Dask worker is not forked from the client: it compiles once, taking turns on its machine
     result = process_part(layout, Path(part_path), options, functools.partial(shared_recognizer, options))
     result.worker = executor.worker_name()
     return result
