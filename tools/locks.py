@@ -100,6 +100,19 @@ def stale(root: Path = ROOT) -> list[str]:
     return problems
 
 
+def pinned(lock_text: str) -> dict[str, set[str]]:
+    """Package → the versions a lock pins for it (one per Python or platform where markers split it)."""
+    pins: dict[str, set[str]] = {}
+    for match in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\\n]+)", lock_text, re.MULTILINE):
+        pins.setdefault(normalize(match.group(1)), set()).add(match.group(2))
+    return pins
+
+
+def normalize(name: str) -> str:
+    """A distribution's name as the index compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def torch_requirement(root: Path = ROOT) -> str:
     """The one ``torch==VERSION`` line of the requirement files; they must all name the same version."""
     pins = set()
@@ -108,7 +121,7 @@ def torch_requirement(root: Path = ROOT) -> str:
             pins.update(line for line in requirement_lines((root / name).read_text(encoding="utf-8"))
                         if re.match(r"torch\s*==", line))
     if len(pins) != 1:
-        raise ValueError(f"PyTorch должен быть закреплён одной версией во всех файлах requirements*.txt: {sorted(pins)}")
+        raise ValueError(f"PyTorch должен быть закреплён одной версией во всех requirements*.txt: {sorted(pins)}")
     return pins.pop()
 
 

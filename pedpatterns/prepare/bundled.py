@@ -89,7 +89,7 @@ def model_dir(model: BundledModel, cache: Path | None = None) -> Path:
     folders = {p.parent for parts in sources.values() for p in parts}
     if all(len(parts) == 1 for parts in sources.values()) and len(folders) == 1 and not model.sha256:
         return folders.pop()  # shipped ready to load
-    target = (cache or cache_dir()) / f"whisper-{model.name}-{model.sha256['model.bin'][:12]}"
+    target = assembled_dir(model, cache)
     if _is_ready(target, model):
         return target
     # Two runs started together (two terminals, a pool's workers): one joins, the other waits and reuses it.
@@ -99,6 +99,27 @@ def model_dir(model: BundledModel, cache: Path | None = None) -> Path:
     return target
 
 
+def assembled_dir(model: BundledModel, cache: Path | None = None) -> Path:
+    """Where a model shipped in pieces is joined: one folder per model and upstream model.bin."""
+    return (cache or cache_dir()) / f"whisper-{model.name}-{model.sha256['model.bin'][:12]}"
+
+
+def packages_installed(model: BundledModel) -> bool:
+    """Whether every piece of the model is installed (`python -m pedpatterns doctor` asks before a run)."""
+    try:
+        for pieces in model.pieces.values():
+            for piece in pieces:
+                _package_file(model, piece)
+    except UserError:
+        return False
+    return True
+
+
+def is_assembled(model: BundledModel, cache: Path | None = None) -> bool:
+    """Whether a model shipped whole, or joined and checked in the cache, loads without joining anything."""
+    return not model.sha256 or _is_ready(assembled_dir(model, cache), model)
+
+
 def _package_file(model: BundledModel, piece: str) -> Path:
     package, _, relative = piece.partition("/")
     spec = importlib.util.find_spec(package)
@@ -106,7 +127,7 @@ def _package_file(model: BundledModel, piece: str) -> Path:
     if path is None or not path.is_file():
         raise UserError(
             f"Встроенная модель «{model.name}» не установлена или установлена не полностью "
-            f"(нет файла {piece}). Установите зависимости проекта: make install "
+            f"(нет файла {piece}). Установите зависимости проекта: python tools/make.py install "
             f"(или .venv/bin/pip install {model.requirement})."
         )
     return path
