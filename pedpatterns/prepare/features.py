@@ -89,13 +89,16 @@ def frame_features(audio: np.ndarray, sample_rate: int, mask: SpeechMask) -> Fra
     return FrameFeatures(sample_rate, rms[:n], zcr[:n], centroid[:n], mfcc[:, :n], pitch)
 
 
-def question_waits(words: Sequence[Word], duration: float) -> list[float | None]:
-    """For each word: the silence after it until the next word if it ends a question, else None.
+def question_waits(
+    words: Sequence[Word], duration: float, speakers: Sequence[str | None] | None = None
+) -> list[float | None]:
+    """For each word: the silence after it until the next word if it ends a questioning turn, else None.
 
-    What a question is, is decided once for the features and the report: :mod:`pedpatterns.prepare.questions`.
+    What a question is and where its wait starts is decided once for the features and the report:
+    :mod:`pedpatterns.prepare.questions` (``speakers``: each word's speaker, where the voices were separated).
     """
     waits: list[float | None] = []
-    for i, (w, ends) in enumerate(zip(words, question_ends(words), strict=True)):
+    for i, (w, ends) in enumerate(zip(words, question_ends(words, speakers=speakers), strict=True)):
         if not ends:
             waits.append(None)
             continue

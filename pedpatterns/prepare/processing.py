@@ -149,12 +149,15 @@ def _process_part(
     buckets = segments.assign(word_spans, windows)
     warm_up()  # once per process, one process of the machine at a time (two runs, Dask workers)
     frames = frame_features(audio, media.SAMPLE_RATE, mask)
-    waits = question_waits(transcript.words, duration)
     timings["features"] = time.monotonic() - clock
     clock = time.monotonic()
     voices = speakers.separate(audio, media.SAMPLE_RATE, mask, options.speakers)
     timings["speakers"] = time.monotonic() - clock
     clock = time.monotonic()
+    # A pupil's answer ends the teacher's questioning turn: the words' speakers as transcript.json will have them.
+    said_by = [speakers.speaker_at(voices.turns, w.start, w.end) for w in transcript.words] if voices.separated \
+        else None
+    waits = question_waits(transcript.words, duration, said_by)
     rows: list[dict[str, Any]] = []
     bar = progress.bar(f"Признаки ({name})", len(windows), "сегм", show)
     for i, ((start, end), bucket) in enumerate(zip(windows, buckets, strict=True)):

@@ -10,6 +10,22 @@ comma ("Молодцы, какого рода слово книга" — Whisper
 second word makes a question ("понятно ли вам"). A sentence ends at ".", "!", "?", "…" or at a silence
 of :data:`SENTENCE_GAP_SECONDS`, because where Whisper drops the mark the teacher's wait is still there.
 
+Where the wait after a question starts (the wait time of the report and of the segment features). The wait is
+Rowe's wait time I: the silence after the teacher's question ends until the next utterance. The question ends
+where the teacher's questioning turn ends, not at a mark inside it: a question sentence that its speaker goes
+straight on from, in the same breath (the next word starts less than :data:`TURN_GAP_SECONDS` after, and, where
+the voices were separated, is the same speaker's), is one questioning turn with what follows, up to the next
+pause or change of speaker. So the wait does not depend on where Whisper puts the marks in one spoken question:
+the teacher's «Какого рода слово книга?» read as «Какого рода? Слово книга.» (as the bundled base does on some
+processors) is one question whose wait is the silence after «книга», not the 0.1 s between «рода?» and «Слово»;
+a question the teacher completes or rephrases without stopping («Какого рода? Слово окно.», «Кто дежурный? Кто
+сегодня дежурный?») is one question with one wait, after its last word. A teacher who stops, even briefly, and
+then goes on speaking did not wait longer than that stop, and a pupil who answers at once is another speaker:
+both end the wait as before. Where the voices were not separated, a pupil who cuts in within
+:data:`TURN_GAP_SECONDS` cannot be told from the teacher going on; the gap is kept short for that reason (words
+of one spoken sentence follow each other with no gap at all in Whisper's timings; a breath between two sentences
+is longer).
+
 The word lists of every language live here and nowhere else; they are matched all at once (a transcript's
 words are Cyrillic or Latin, so the lists cannot collide), so a lesson that mixes languages is read right.
 """
@@ -23,6 +39,10 @@ from pedpatterns.prepare.speech import Word
 
 # A silence this long ends a sentence even without a mark: the segment features' pause.
 SENTENCE_GAP_SECONDS = 1.0
+# Words of one speaker closer than this are said in one breath: a sentence mark Whisper puts between them does not
+# end the teacher's questioning turn (the bundled base split «Какого рода слово книга?» with 0.10-0.14 s between
+# «рода?» and «Слово»; the teacher's own breaths between sentences in the same lesson were 0.35 s and longer).
+TURN_GAP_SECONDS = 0.3
 
 # Interrogative words that open a question even when a comma follows ("почему, как ты думаешь?").
 STRONG_INTERROGATIVES: dict[str, frozenset[str]] = {
@@ -117,10 +137,39 @@ def _skip_leading(plain: Sequence[str], start: int) -> int:
     return first
 
 
-def question_ends(words: Sequence[Word], gap_seconds: float = SENTENCE_GAP_SECONDS) -> list[bool]:
-    """For each word: whether it is the last word of a question (where the wait after the question starts)."""
-    flags = [False] * len(words)
+def questioning_turns(
+    words: Sequence[Word], gap_seconds: float = SENTENCE_GAP_SECONDS,
+    speakers: Sequence[str | None] | None = None,
+) -> list[range]:
+    """Index ranges of the questioning turns: a question sentence and the sentences said with it in one breath.
+
+    ``speakers``, where the voices were separated: each word's speaker (``None`` where unknown); a change of
+    speaker ends the turn however short the gap. See the module's docstring for why the wait starts at a turn's
+    last word.
+    """
+    turns: list[range] = []
     for span in sentences(words, gap_seconds):
-        if is_question([words[i].word for i in span]):
-            flags[span[-1]] = True
+        if turns and turns[-1].stop == span.start and _same_breath(words, speakers, span.start - 1, span.start):
+            turns[-1] = range(turns[-1].start, span.stop)
+        elif is_question([words[i].word for i in span]):
+            turns.append(span)
+    return turns
+
+
+def _same_breath(words: Sequence[Word], speakers: Sequence[str | None] | None, before: int, after: int) -> bool:
+    """Whether word ``after`` goes straight on from word ``before``: no breath between them, the same speaker."""
+    if words[after].start - words[before].end >= TURN_GAP_SECONDS:
+        return False
+    if speakers is None or speakers[before] is None or speakers[after] is None:
+        return True
+    return speakers[before] == speakers[after]
+
+
+def question_ends(
+    words: Sequence[Word], gap_seconds: float = SENTENCE_GAP_SECONDS, speakers: Sequence[str | None] | None = None
+) -> list[bool]:
+    """For each word: whether it ends a questioning turn (where the wait after the question starts)."""
+    flags = [False] * len(words)
+    for turn in questioning_turns(words, gap_seconds, speakers):
+        flags[turn[-1]] = True
     return flags

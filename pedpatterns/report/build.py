@@ -124,7 +124,9 @@ def analyse_lesson(
     words, duration = lessonmetrics.lesson_words(transcripts)
     if len(segments):
         duration = max(duration, float(segments["lesson_end"].max()))
-    lesson = lessonmetrics.lesson_metrics(words, duration, pause_seconds)
+    separated = any(isinstance(t.get("turns"), list) for t in transcripts)
+    lesson = lessonmetrics.lesson_metrics(words, duration, pause_seconds,
+                                          talk.lesson_turns(transcripts) if separated else None)
     proba = model.predict_proba(segments) if model is not None else None
     patterns = model.patterns if model is not None else []
     rows = _segment_rows(layout, segments, proba, patterns, threshold)

@@ -4,15 +4,15 @@ They come from the word timings of the transcripts alone, so a teacher gets them
 processed lesson, before anyone has labelled a single segment. All times are lesson
 times in seconds (a part's word times shifted by the part's true start in the film).
 
-There is no speaker separation: "speech" is anyone's speech the recogniser heard, and a
-"monologue" is the longest stretch of speech without a pause, whoever spoke.
+"Speech" is anyone's speech the recogniser heard, and a "monologue" is the longest stretch of
+speech without a pause, whoever spoke. The speaker turns, where the voices were separated, only
+end a questioning turn where another voice cuts in (:mod:`pedpatterns.prepare.questions`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -21,15 +21,14 @@ from typing import Any
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare.features import PAUSE_SECONDS
-from pedpatterns.prepare.questions import question_ends
+from pedpatterns.prepare.questions import questioning_turns
+from pedpatterns.prepare.speakers import Turn, speaker_at
 from pedpatterns.prepare.speech import Word
 
 DEFAULT_PAUSE_SECONDS = PAUSE_SECONDS  # the same pause the segments' features count
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
 GOOD_WAIT_SECONDS = 3.0
 _HISTOGRAM_EDGES = (2.0, 3.0, 5.0, 10.0)
-_SENTENCE_END = re.compile(r"[.!?…]$")
-_TRAILING = "\"'»”)]} \t\n"
 
 # Key → (Russian name, unit, what it means). The order is the order of the report's cards and CSV rows.
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -120,16 +119,10 @@ def speech_intervals(words: Sequence[Word], pause_seconds: float) -> list[tuple[
     return intervals
 
 
-def _question_text(words: Sequence[Word], index: int, pause_seconds: float, limit: int = 25) -> str:
-    """The question's words: back from its last word to the previous sentence end or pause."""
-    first = index
-    while first > 0 and index - first < limit:
-        previous = words[first - 1]
-        if _SENTENCE_END.search(previous.word.rstrip(_TRAILING)) or words[first].start - previous.end >= pause_seconds:
-            break
-        first -= 1
-    cut = first > 0 and index - first >= limit
-    return ("… " if cut else "") + " ".join(w.word.strip() for w in words[first : index + 1])
+def _question_text(words: Sequence[Word], turn: range, limit: int = 25) -> str:
+    """The questioning turn's words (its last ``limit`` words, after "… ", when it is longer)."""
+    first = max(turn.start, turn.stop - limit)
+    return ("… " if first > turn.start else "") + " ".join(w.word.strip() for w in words[first : turn.stop])
 
 
 def pause_bins(pause_seconds: float) -> list[tuple[float, float]]:
@@ -150,13 +143,17 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 def lesson_metrics(
-    words: Sequence[Word], duration: float, pause_seconds: float = DEFAULT_PAUSE_SECONDS
+    words: Sequence[Word], duration: float, pause_seconds: float = DEFAULT_PAUSE_SECONDS,
+    turns: Sequence[tuple[float, float, str]] | None = None,
 ) -> dict[str, Any]:
     """Every number of the report's lesson section, rounded once here so all outputs agree.
 
     Returns ``summary`` (the keys of :data:`METRICS`; ``None`` where a number does not
     exist, e.g. the wait after questions when there are none), and the lists the plots
     and tables show: ``speech``, ``pauses``, ``pause_histogram``, ``questions``.
+    ``turns``: the speaker turns on the lesson's axis (:func:`pedpatterns.report.talk.lesson_turns`),
+    ``None`` where the voices were not separated. A question's wait is the silence after its
+    questioning turn, as in the segment features (:mod:`pedpatterns.prepare.questions`).
     """
     if pause_seconds <= 0:
         raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля.")
@@ -168,14 +165,18 @@ def lesson_metrics(
     pause_lengths = [e - s for s, e in pauses]
     longest = max(speech, key=lambda iv: iv[1] - iv[0], default=None)
 
+    said_by = None
+    if turns is not None:
+        known = [Turn(s, e, who) for s, e, who in turns]
+        said_by = [speaker_at(known, w.start, w.end) for w in words]
     questions = []
-    for i, (w, ends) in enumerate(zip(words, question_ends(words), strict=True)):
-        if not ends:
-            continue
+    for turn in questioning_turns(words, speakers=said_by):
+        i = turn[-1]
+        w = words[i]
         wait = words[i + 1].start - w.end if i + 1 < len(words) else None
         questions.append({
             "time": _round(w.end),
-            "text": _question_text(words, i, pause_seconds),
+            "text": _question_text(words, turn),
             "wait_s": None if wait is None else _round(max(0.0, wait)),
         })
     waits = [q["wait_s"] for q in questions if q["wait_s"] is not None]
