@@ -1,0 +1,54 @@
+"""The slow-marker rule of tests/tiers.py, on a throwaway test file run by a real pytest."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.faultkit import REPO_ROOT
+from tests.tiers import LIMIT_ENV
+
+pytestmark = pytest.mark.slow  # each runs a pytest of its own
+
+SLEEPY = """
+import time
+import pytest
+
+def test_unmarked_and_slow():
+    time.sleep(0.4)
+
+@pytest.mark.slow
+def test_marked_and_slow():
+    time.sleep(0.4)
+
+def test_quick():
+    pass
+"""
+
+
+def run_pytest(folder: Path, limit: str | None) -> subprocess.CompletedProcess:
+    (folder / "test_sleepy.py").write_text(SLEEPY, encoding="utf-8")
+    (folder / "pytest.ini").write_text("[pytest]\nmarkers =\n    slow: slow\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != LIMIT_ENV}
+    if limit is not None:
+        env[LIMIT_ENV] = limit
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.tiers", "-p", "no:cacheprovider",
+                           "--rootdir", str(folder), "-c", str(folder / "pytest.ini"), str(folder / "test_sleepy.py")],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_an_unmarked_slow_test_fails_under_the_limit_and_only_it(tmp_path: Path) -> None:
+    done = run_pytest(tmp_path, "0.2")
+    assert done.returncode == 1, done.stdout
+    assert "1 failed, 2 passed" in done.stdout
+    assert "test_unmarked_and_slow" in done.stdout and "без отметки @pytest.mark.slow" in done.stdout
+
+
+def test_without_the_limit_time_fails_nothing(tmp_path: Path) -> None:
+    done = run_pytest(tmp_path, None)
+    assert done.returncode == 0, done.stdout
+    assert "3 passed" in done.stdout
