@@ -33,22 +33,32 @@ LS_VENV = ROOT / ".venv-labelstudio"
 SUPPORTED = ((3, 10), (3, 12))
 # The tiers: `test` runs everything; `test-fast` needs neither Label Studio nor PyTorch.
 FAST_TIER = "not slow and not labelstudio"
+STEP_ENV: dict[str, str] = {}  # the environment of every step, set by main()
 
 
 class Failure(Exception):
     """A step that cannot go on: its Russian message is printed without a traceback, and the exit code is 1."""
 
 
-def venv_python(folder: Path) -> Path:
+def venv_python(folder: Path, system: str = os.name) -> Path:
     """The interpreter of a virtual environment, in the layout of this system."""
-    if os.name == "nt":
+    if system == "nt":
         return folder / "Scripts" / "python.exe"
     return folder / "bin" / "python"
 
 
-def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
+def utf8_console() -> dict[str, str]:
+    """UTF-8 output here and in every step, whatever the console's code page (cp866, cp1251): the environment
+    for the steps. A Windows console shows it through its own Unicode API; a file or pipe gets UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    return {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+
+
+def run(*command: str | Path) -> None:
     print("→", " ".join(str(part) for part in command), flush=True)
-    done = subprocess.run([str(part) for part in command], cwd=ROOT, env=env, check=False)
+    done = subprocess.run([str(part) for part in command], cwd=ROOT, env=STEP_ENV, check=False)
     if done.returncode != 0:
         raise Failure(f"команда завершилась с кодом {done.returncode}: {' '.join(str(p) for p in command)}")
 
@@ -204,15 +214,13 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):  # a cp866/cp1251 console prints «?» for what it lacks, never fails
-            stream.reconfigure(errors="replace")
+    STEP_ENV.update(utf8_console())
     parser = argparse.ArgumentParser(
         prog="tools/make.py", description="Установка, пример, тесты и проверки pedpatterns без make.",
-        epilog="Всё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench.",
+        epilog="команды:\n" + "\n".join(f"  {name:15} {text}" for name, (text, _) in COMMANDS.items())
+        + "\n\nВсё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=list(COMMANDS), metavar="КОМАНДА",
-                        help="; ".join(f"{name} — {text}" for name, (text, _) in COMMANDS.items()))
+    parser.add_argument("command", choices=list(COMMANDS), metavar="КОМАНДА", help="одна из команд ниже")
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in argv:

@@ -1,4 +1,4 @@
-"""The whole chain as a user runs it: `make demo`'s runner on a temporary copy of the project.
+"""The whole chain as a user runs it: `python tools/make.py demo` on a temporary copy of the project.
 
 Every stage runs as its own process with --root pointing at the copy, so the stages can
 only hand over through files; the checks below read those files.
@@ -7,6 +7,7 @@ only hand over through files; the checks below read those files.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -35,8 +36,12 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, str,
     for name in (SAMPLE, RUSSIAN_SAMPLE):
         shutil.copy2(REPO / "films" / name, root / "films" / name)
     shutil.copy2(REPO / "labeled.csv", root / "labeled.csv")
-    first = subprocess.run([sys.executable, str(REPO / "tools" / "demo.py"), "--root", str(root)],
-                           capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    # The first run as a Windows user starts it: the entry point, with neither make nor bash on PATH.
+    no_tools = tmp_path_factory.mktemp("empty-bin")
+    assert shutil.which("make", path=str(no_tools)) is None and shutil.which("bash", path=str(no_tools)) is None
+    first = subprocess.run([sys.executable, str(REPO / "tools" / "make.py"), "demo", "--", "--root", str(root)],
+                           capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+                           env={**os.environ, "PATH": str(no_tools)})
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     second = subprocess.run([sys.executable, str(REPO / "tools" / "demo.py"), "--root", str(root)],
                             capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
