@@ -17,7 +17,7 @@ fixture; either way the server is started once per session)::
 ``ls_server.layout`` is the project root the server serves local files from (its name
 has a space and Cyrillic letters); put processed parts there with
 :meth:`LSServer.make_part`, which gives every test its own part name. Each test makes its
-own Label Studio project. Without ``.venv-labelstudio`` (``make labelstudio``, or the
+own Label Studio project. Without ``.venv-labelstudio`` (``python tools/make.py labelstudio``, or the
 folder named by ``PEDPATTERNS_LS_VENV``) these tests are skipped with that reason.
 """
 
@@ -111,7 +111,7 @@ def ls_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if venv is None:
         pytest.skip(
             f"Label Studio не установлен: нет {REPO_ROOT / LS_VENV_NAME} "
-            f"(make labelstudio) и не задана переменная {LS_VENV_ENV}"
+            f"(python tools/make.py labelstudio) и не задана переменная {LS_VENV_ENV}"
         )
     base = tmp_path_factory.mktemp("labelstudio")
     document_root = base / DOCUMENT_ROOT_NAME

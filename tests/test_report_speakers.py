@@ -74,7 +74,7 @@ def test_not_separated_says_so_and_how_to_enable(tmp_path: Path) -> None:
     with_speakers(layout, part, None, note="Голоса не разделены: движок resemblyzer не установлен.")
     data, page = report_of(layout, part)
     assert data["talk"]["separated"] is False and data["talk"]["teacher_share"] is None
-    assert 'data-talk="not-separated"' in page and "requirements-speakers.txt" in page
+    assert 'data-talk="not-separated"' in page and "tools/make.py speakers" in page
     assert "движок resemblyzer не установлен" in page
     assert data["segments"][0]["lines"] == []
 

@@ -16,7 +16,7 @@ import pytest
 
 from pedpatterns.prepare import dialogues, media, segments, speakers
 from pedpatterns.prepare.speakers import PUPIL, TEACHER, Speakers, Turn
-from tests.part1_helpers import JFK, ffmpeg, require_shared_media
+from tests.part1_helpers import ffmpeg, lesson_clip, require_shared_media
 from tests.speakerkit import require_program
 
 SR = media.SAMPLE_RATE
@@ -36,10 +36,11 @@ def assert_meets_goals(scene: dialogues.Dialogue, engine: str) -> None:
 
 
 def test_default_engine_is_installed_by_make() -> None:
-    """`make test` installs requirements-speakers.txt: the default engine must be there."""
-    assert speakers.resemblyzer_installed(), "pip install -r requirements-speakers.txt (make test ставит его сам)"
+    """`make test` installs locks/speakers.txt: the default engine must be there."""
+    assert speakers.resemblyzer_installed(), "python tools/make.py speakers (make test ставит его сам)"
 
 
+@pytest.mark.realvoice
 @pytest.mark.parametrize("seed", [0, 1])
 def test_turn_taking_between_real_voices(seed: int) -> None:
     """(a) A teacher and four pupils from ../shared/media: five voices, teacher's share right."""
@@ -47,6 +48,7 @@ def test_turn_taking_between_real_voices(seed: int) -> None:
     assert_meets_goals(scene, speakers.RESEMBLYZER)
 
 
+@pytest.mark.realvoice
 def test_mfcc_baseline_hears_too_few_voices_in_real_speech() -> None:
     """The baseline's known weakness, kept visible: why it is not the default (bench/bench_speakers.py)."""
     scene = dialogues.real_voices(require_shared_media())
@@ -54,6 +56,7 @@ def test_mfcc_baseline_hears_too_few_voices_in_real_speech() -> None:
     assert dialogues.score(found.turns, scene.truth, scene.duration).accuracy < ACCURACY
 
 
+@pytest.mark.realvoice
 @pytest.mark.parametrize("engine", [speakers.RESEMBLYZER, speakers.MFCC])
 def test_one_voice_is_all_teacher(engine: str) -> None:
     scene = dialogues.one_voice(require_shared_media())
@@ -73,6 +76,7 @@ def test_tts_dialogue(language: str, engine: str) -> None:
     assert_meets_goals(dialogues.tts_dialogue(language), engine)
 
 
+@pytest.mark.realvoice
 def test_overlap_is_heard_as_speech_though_not_as_a_group() -> None:
     """(c) Two people at once, then one: all the speech is found and given to someone; "group" is not
     told apart (bench/bench_speakers.py reports the frame accuracy, well under the goals of (a) and (b))."""
@@ -109,10 +113,10 @@ def test_not_separated_leaves_cells_empty_and_says_how_to_enable() -> None:
     ("8 kHz", ["-ac", "1", "-ar", "8000"]),
 ])
 def test_channel_layouts_and_rates(tmp_path: Path, layout_name: str, args: list[str]) -> None:
-    """Whatever the recording, the part's audio is 16 kHz mono, and one voice is one voice."""
-    require_shared_media()
+    """Whatever the recording, the part's audio is 16 kHz mono, and one voice is one voice: the English sample
+    lesson's teacher saying two lines (part1_helpers.lesson_clip)."""
     path = tmp_path / "voice.wav"
-    ffmpeg("-i", str(JFK), *args, str(path))
+    ffmpeg("-i", str(lesson_clip().path), *args, str(path))
     audio = media.decode_audio(path)
     found = separate(audio)
     assert found.voices == 1, layout_name

@@ -1,7 +1,7 @@
 """Starting and stopping a private Label Studio server, for the tests and tools/make_labeled_csv.py.
 
 Label Studio lives in its own virtual environment (``.venv-labelstudio``, made by
-``make labelstudio``) because its dependencies conflict with the toolkit's, so it is
+``python tools/make.py labelstudio``) because its dependencies conflict with the toolkit's, so it is
 started as a separate process. The server started here listens on 127.0.0.1 only, keeps
 its database in a folder of its own, serves the project's files as local files (the
 document root is the project root, as the README tells users to do) and knows one user
@@ -118,7 +118,7 @@ def start_server(
     venv = venv or label_studio_venv()
     if venv is None:
         raise UserError(
-            "Label Studio не установлен. Установите его в отдельное окружение командой «make labelstudio» "
+            "Label Studio не установлен. Установите его в отдельное окружение командой «python tools/make.py labelstudio» (или «make labelstudio») "
             f"(или укажите папку окружения в переменной {LS_VENV_ENV})."
         )
     document_root = Path(document_root).resolve()

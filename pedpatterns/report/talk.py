@@ -35,9 +35,8 @@ TALK_METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 NOT_SEPARATED = ("Кто говорит — учитель или ученики — в этом уроке не различалось. {why} "
-                 "Чтобы различать, установите движок голосов: make speakers (или .venv/bin/pip install -r "
-                 "requirements-speakers.txt и .venv/bin/pip install --no-deps resemblyzer==0.1.4; make demo и "
-                 "make test ставят его сами), "
+                 "Чтобы различать, установите движок голосов: python tools/make.py speakers (или make speakers; "
+                 "make demo и make test ставят его сами), "
                  "затем обработайте урок заново: python prepare_data.py --film ПУТЬ_К_ВИДЕО --all --force "
                  "и снова запустите find_patterns.py.")
 
