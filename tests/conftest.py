@@ -1,6 +1,7 @@
 """Projects the tests share, built once per test session and copied by each test that changes them.
 
-``lesson`` — a real 30 s film with speech cut into two parts by prepare_data.py, part 1 processed;
+``lesson`` — a real 30 s film with speech (part1_helpers.lesson_clip) cut into two parts by prepare_data.py,
+part 1 processed;
 ``russian_lesson`` — the Russian sample lesson processed by prepare_data.py and reported by find_patterns.py
 with the bundled multilingual base (about a minute on two cores);
 ``labelled`` — a labelled three-part project (pedpatterns.synthetic);
@@ -27,7 +28,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import speech
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
 from tests.lessonkit import load_tool
-from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import NO_SHARED_MEDIA, bundled_model_or_skip, lesson_clip, make_video, require_shared_media
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,11 +41,10 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    require_shared_media()
     model = bundled_model_or_skip()
     root = tmp_path_factory.mktemp("lesson") / "урок проект"
     layout = Layout(root)
-    make_video(layout.films / f"{FILM}.mp4", 30, speech_at=2, speech=JFK, gop=20)
+    make_video(layout.films / f"{FILM}.mp4", 30, speech_at=2, speech=lesson_clip().path, gop=20)
     args = ["--whisper-model", model, *PROCESS]
     result = run_script("prepare_data.py", *args, "--part", "1", root=root)
     return {"root": root, "args": args, "result": result}
@@ -101,3 +101,21 @@ def fresh_project(tmp_path: Path) -> Layout:
 @pytest.fixture(scope="session")
 def script() -> Callable[..., Result]:
     return run_script
+
+
+# --- realvoice: the checks of accuracy on real voices from ../shared/media --------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check marked realvoice is skipped without ../shared/media (failed with PEDPATTERNS_REQUIRE_MEDIA=1)."""
+    if item.get_closest_marker("realvoice") is not None:
+        require_shared_media()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One visible line when checks on real voices were skipped, so a green run does not hide them."""
+    skipped = {report.nodeid for report in terminalreporter.stats.get("skipped", []) if "realvoice" in report.keywords}
+    if skipped:
+        terminalreporter.write_line(f"Проверки на настоящих голосах пропущены: {len(skipped)} ({NO_SHARED_MEDIA})",
+                                    yellow=True, bold=True)

@@ -6,26 +6,81 @@ other parts add to a conftest cannot collide with them.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from pedpatterns.prepare import media
 from tests.faultkit import REPO_ROOT
+from tests.lessonkit import load_tool
 
+# Real voices, beside the repository and not in it: only the checks of accuracy on them (marked `realvoice`)
+# read these; every test of the pipeline's behaviour speaks with the committed sample films (lesson_clip).
 SHARED_MEDIA = REPO_ROOT.parent / "shared" / "media"
 JFK = SHARED_MEDIA / "jfk.flac"
-JFK_TEXT = (
-    "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
-)
+RECORDINGS = ("jfk.flac", "ru.wav", "test_sound_ru.wav", "multilingual.mp3", "stereo_diarization.wav")
+REQUIRE_MEDIA = "PEDPATTERNS_REQUIRE_MEDIA"  # =1 in CI: a missing recording fails the check, not skips it
+NO_SHARED_MEDIA = "нет ../shared/media рядом с репозиторием"
 
 
 def require_shared_media() -> Path:
-    """The folder of real speech recordings; the test is skipped (with the reason) without it."""
-    if not JFK.is_file():
-        pytest.skip(f"нет записей речи в {SHARED_MEDIA} (../shared/media относительно репозитория)")
+    """The folder of real voices, for a check marked ``realvoice`` (tests/conftest.py calls this before each).
+
+    Without the recordings the check is skipped (and counted in one line at the end of the run), unless
+    PEDPATTERNS_REQUIRE_MEDIA=1: then a missing recording is a failure, so CI notices it went missing.
+    """
+    missing = [name for name in RECORDINGS if not (SHARED_MEDIA / name).is_file()]
+    if missing:
+        reason = f"{NO_SHARED_MEDIA}: нет {', '.join(missing)} в {SHARED_MEDIA}"
+        if os.environ.get(REQUIRE_MEDIA) == "1":
+            pytest.fail(f"{reason}, а {REQUIRE_MEDIA}=1 требует настоящих голосов", pytrace=False)
+        pytest.skip(reason)
     return SHARED_MEDIA
+
+
+class Clip(NamedTuple):
+    """Real speech cut from a committed sample film at lines whose text and timing tools/make_sample_lesson.py
+    defines: ``lines`` are its utterances with start/end in the clip's own time (speech ends at or before end)."""
+
+    path: Path
+    language: str
+    lines: tuple[dict, ...]
+    duration: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(line["text"] for line in self.lines)
+
+
+# Which consecutive utterances (lesson_script indices) each clip holds: about 10 s of the teacher speaking.
+# English: "Look at the board. Today we are going to talk about the weather and the seasons." (1 s pause)
+# "Look out of the window. What is the weather like today?"; Russian: the greeting and the lesson's topic.
+CLIP_LINES = {"en": (6, 8), "ru": (0, 2)}
+_CLIPS = Path(tempfile.mkdtemp(prefix="pedpatterns-clips-"))
+atexit.register(shutil.rmtree, _CLIPS, True)
+
+
+@functools.cache
+def lesson_clip(language: str = "en") -> Clip:
+    """The ``language`` sample film's clip, cut once per test session with the real ffmpeg (16 kHz mono wav)."""
+    tool = load_tool()
+    lesson = tool.LESSONS[language]
+    first, stop = CLIP_LINES[language]
+    utterances = tool.expected_timeline(lesson)["utterances"][first:stop]
+    start, end = utterances[0]["start"], utterances[-1]["end"]
+    path = _CLIPS / f"{language}.wav"
+    ffmpeg("-ss", f"{start}", "-i", str(lesson.out), "-t", f"{end - start:.2f}", "-vn", "-ac", "1",
+           "-ar", str(media.SAMPLE_RATE), "-c:a", "pcm_s16le", str(path))
+    lines = tuple({**u, "start": round(u["start"] - start, 2), "end": round(u["end"] - start, 2)}
+                  for u in utterances)
+    return Clip(path, language, lines, round(end - start, 2))
 
 
 def ffmpeg(*args: str) -> None:

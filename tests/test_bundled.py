@@ -13,7 +13,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import bundled, media, speech
-from tests.part1_helpers import JFK, REPO_ROOT, SHARED_MEDIA, require_shared_media
+from tests.part1_helpers import JFK, REPO_ROOT, SHARED_MEDIA, lesson_clip
 
 # ../shared/media/PROVENANCE.md: the reference transcripts of the two real Russian recordings.
 RUSSIAN = [("ru.wav", "бедняга ребят на его месте должен был быть я"),
@@ -92,27 +92,34 @@ def test_bundled_is_the_multilingual_base(base: speech.Recognizer) -> None:
     assert base.multilingual and base.model_name == "bundled"
 
 
+@pytest.mark.realvoice
 @pytest.mark.parametrize(("name", "reference"), RUSSIAN)
 def test_real_russian_voices_are_transcribed_offline(base: speech.Recognizer, name: str, reference: str) -> None:
-    require_shared_media()
     transcript = base.transcribe(media.decode_audio(SHARED_MEDIA / name), "ru")
     assert transcript.language == "ru"
     assert speech.word_error_rate(reference, transcript.text) <= 0.25, transcript.text
 
 
-def test_language_is_detected_from_speech_spread_over_the_part(base: speech.Recognizer) -> None:
-    """A minute of silence before Russian speech, and English after: the part's language is Russian."""
-    require_shared_media()
+def spread_voices(voices: str) -> tuple[list[np.ndarray], str, np.ndarray]:
+    """Russian speech, a word it says, and English speech: the sample films' clips, or the real voices."""
+    if voices == "sample":
+        return [media.decode_audio(lesson_clip("ru").path)], "ребята", media.decode_audio(lesson_clip("en").path)
+    return [media.decode_audio(SHARED_MEDIA / name) for name, _ in RUSSIAN], "хорошо", media.decode_audio(JFK)
+
+
+@pytest.mark.parametrize("voices", ["sample", pytest.param("real", marks=pytest.mark.realvoice)])
+def test_language_is_detected_from_speech_spread_over_the_part(base: speech.Recognizer, voices: str) -> None:
+    """A minute of silence before Russian speech: the part's language is Russian; English alone is English."""
     rate = media.SAMPLE_RATE
-    russian = [media.decode_audio(SHARED_MEDIA / name) for name, _ in RUSSIAN]
+    russian, word, english_speech = spread_voices(voices)
     pause = np.zeros(rate, dtype=np.float32)
     audio = np.concatenate([np.zeros(60 * rate, dtype=np.float32), *[x for r in russian * 4 for x in (r, pause)]])
     language, probability = base.detect_language(audio)
     assert language == "ru" and probability >= speech.LOW_LANGUAGE_PROBABILITY
     transcript = base.transcribe(audio, speech.AUTO_LANGUAGE)
     assert (transcript.language, transcript.language_probability) == (language, probability)
-    assert "хорошо" in transcript.text.lower()
-    english, _ = base.detect_language(media.decode_audio(JFK))
+    assert word in transcript.text.lower(), transcript.text
+    english, _ = base.detect_language(english_speech)
     assert english == "en"
 
 

@@ -9,7 +9,7 @@ from pedpatterns import schema
 from pedpatterns.prepare import media, segments
 from pedpatterns.prepare.features import frame_features, question_waits, segment_features
 from pedpatterns.prepare.speech import Word
-from tests.part1_helpers import JFK, require_shared_media
+from tests.part1_helpers import lesson_clip
 
 RATE = 16000
 
@@ -79,8 +79,7 @@ def test_words_questions_rate_and_wait_after_question() -> None:
 
 
 def test_real_speech_has_a_human_pitch() -> None:
-    require_shared_media()
-    audio = np.concatenate([np.zeros(2 * RATE, np.float32), media.decode_audio(JFK)])
+    audio = np.concatenate([np.zeros(2 * RATE, np.float32), media.decode_audio(lesson_clip().path)])
     speech_row, = features_of(audio, [(2.0, len(audio) / RATE)])
     assert 80 < speech_row["pitch_mean"] < 300
     assert speech_row["speech_share"] > 0.5

@@ -9,7 +9,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import media
-from tests.part1_helpers import JFK, make_video, require_shared_media, write_bad_film
+from tests.part1_helpers import lesson_clip, make_video, write_bad_film
 
 BANNER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':
   Duration: 01:02:03.50, start: 0.000000, bitrate: 454 kb/s
@@ -38,9 +38,8 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def speech_video(media_dir: Path) -> Path:
-    require_shared_media()
     # Keyframes every 3.5 s: parts of 10 s must start at 0, 10.5, 21 — not at 10 and 20.
-    return make_video(media_dir / "speech.mp4", 30, speech_at=12.0, speech=JFK, gop=35)
+    return make_video(media_dir / "speech.mp4", 30, speech_at=12.0, speech=lesson_clip().path, gop=35)
 
 
 def test_probe_real_video(speech_video: Path) -> None:

@@ -1,8 +1,9 @@
 """prepare_data.py end to end: real ffmpeg, the real offline Whisper model, real speech.
 
-One small lesson is built once for the module: 90 s, keyframes every 3.5 s, JFK speaking
-from 45 s. Cut into half-minute parts it has three, which a stream copy must start at
-keyframes (0, 31.5 and 63 s, not 30 and 60), and JFK speaks in part 2 only.
+One small lesson is built once for the module: 90 s, keyframes every 3.5 s, and from 48 s the English
+sample lesson's teacher saying two lines (part1_helpers.lesson_clip, 10.6 s). Cut into half-minute parts it
+has three, which a stream copy must start at keyframes (0, 31.5 and 63 s, not 30 and 60), and the teacher
+speaks in part 2 only.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from pedpatterns.prepare import media
 from pedpatterns.prepare.cutting import cut_film, read_parts
 from tests.part1_helpers import (
     BAD_FILMS,
-    JFK,
     REPO_ROOT,
     bundled_model_or_skip,
+    lesson_clip,
     make_video,
-    require_shared_media,
     write_bad_film,
 )
 
 FILM = "Урок 5 «А» класс — it's mine 😀"
-SPEECH_AT = 45.0
+# Part 2's second 10 s window ends at lesson time 51.5 s, 3.5 s into the clip: inside its first line, whose
+# end (4.4 s; the pause after it lasts until 6.6 s) is the nearest pause.
+SPEECH_AT = 48.0
 PATTERNS = ["Мой паттерн: вопрос классу", "Мой паттерн: похвала"]
 
 
@@ -56,12 +58,11 @@ def run_script(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def part1_lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A project whose film was cut into 3 parts, part 2 processed with the bundled model."""
-    require_shared_media()
     model = bundled_model_or_skip()
     root = tmp_path_factory.mktemp("урок проект")
     layout = Layout(root)
     layout.ensure_top_folders()
-    make_video(layout.films / f"{FILM}.mp4", 90, speech_at=SPEECH_AT, speech=JFK, gop=35)
+    make_video(layout.films / f"{FILM}.mp4", 90, speech_at=SPEECH_AT, speech=lesson_clip().path, gop=35)
     patterns_file = root / "мои паттерны.txt"
     patterns_file.write_text("\n".join(PATTERNS) + "\n", encoding="utf-8")
     # What an interrupted earlier run would have left behind.
@@ -98,14 +99,15 @@ def test_speech_lands_in_part_2_at_its_lesson_time(part1_lesson: dict) -> None:
     part_start = transcript["part_start"]
     assert part_start == pytest.approx(31.5, abs=0.1)
     assert (rows["lesson_start"] - rows["start"]).round(2).eq(round(part_start, 2)).all()
-    spoken = rows[rows["text"].str.lower().str.contains("fellow americans")]
+    spoken = rows[rows["text"].str.lower().str.contains("window")]
     assert len(spoken) == 1
-    fellow = next(w for w in transcript["words"] if "fellow" in w["word"].lower())
-    lesson_time = part_start + fellow["start"]
-    assert SPEECH_AT + 0.8 < lesson_time < SPEECH_AT + 2.5  # "fellow" comes ~1.5 s into the recording
+    window = next(w for w in transcript["words"] if "window" in w["word"].lower())
+    lesson_time = part_start + window["start"]
+    line = lesson_clip().lines[1]  # "Look out of the window. ...": Whisper's word times run up to 0.5 s early
+    assert SPEECH_AT + line["start"] - 0.5 < lesson_time < SPEECH_AT + line["end"]
     row = spoken.iloc[0]
     assert row["lesson_start"] <= lesson_time <= row["lesson_end"]
-    assert "country" in " ".join(rows["text"]).lower()
+    assert "the weather and the season" in " ".join(rows["text"]).lower()  # tiny.en may drop the plural's s
     assert {"engine", "model", "language", "duration", "part_start", "words", "segments"} <= set(transcript)
 
 
@@ -148,20 +150,22 @@ def test_boundaries_inside_a_phrase_move_to_its_pause(part1_lesson: dict) -> Non
     rows = rows_of(layout, part)
     audio = media.decode_audio(layout.part_path(FILM, 2))
     rate = media.SAMPLE_RATE
-    speech_start = SPEECH_AT - rows["lesson_start"].iloc[0]  # JFK in part time
+    speech_start = SPEECH_AT - rows["lesson_start"].iloc[0]  # the clip in part time
+    length = lesson_clip().duration
 
     def loudness(a: float, b: float) -> float:
         return float(np.sqrt(np.mean(audio[int(a * rate) : int(b * rate)] ** 2)))
 
-    voice = loudness(speech_start, speech_start + 11)
-    inside = [b for b in rows["start"].iloc[1:] if speech_start < b < speech_start + 11]
-    assert inside, "a boundary should fall inside the speech (10 s windows over 11 s of speech)"
+    voice = loudness(speech_start, speech_start + length)
+    inside = [b for b in rows["start"].iloc[1:] if speech_start < b < speech_start + length]
+    assert inside, "a boundary should fall inside the speech (10 s windows over 10.6 s of speech)"
     for boundary in inside:
         assert boundary != pytest.approx(round(boundary / 10) * 10, abs=0.05)  # it moved
         assert loudness(boundary - 0.1, boundary + 0.1) < 0.15 * voice, boundary
-    # The phrase is whole: one segment ends with "for you", the next begins with "ask".
+    # The phrase is whole: one segment ends with the first line, the next begins with the second.
     texts = [t.lower().strip(" .,!?") for t in rows["text"] if t]
-    assert any(t.endswith("for you") for t in texts) and any(t.startswith("ask what") for t in texts)
+    assert any(t.removesuffix("s").endswith("the weather and the season") for t in texts), texts
+    assert any(t.startswith("look out of the window") for t in texts), texts
 
 
 def _urls_resolve(layout: Layout) -> list[dict]:

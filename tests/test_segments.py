@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pedpatterns.prepare import media, segments
-from tests.part1_helpers import JFK, require_shared_media
+from tests.part1_helpers import lesson_clip
 
 RATE = 16000
 
@@ -39,15 +39,21 @@ def test_background_hum_is_silence_and_quiet_speech_is_not() -> None:
 
 
 def test_real_speech_with_silence_around_it() -> None:
-    require_shared_media()
-    voice = media.decode_audio(JFK)
+    """Two lines of the English sample lesson (part1_helpers.lesson_clip): speech where the tool put it."""
+    clip = lesson_clip()
+    voice = media.decode_audio(clip.path)
     audio = np.concatenate([quiet(4), voice, quiet(4)])
     mask = segments.speech_mask(audio, RATE)
     long_pauses = segments.pauses(mask, min_seconds=2.0)
     assert long_pauses[0][0] == pytest.approx(0.0) and long_pauses[0][1] >= 4.0
     assert long_pauses[-1][1] == pytest.approx(len(audio) / RATE, abs=0.05)
     assert long_pauses[-1][0] <= 4.0 + len(voice) / RATE
-    assert mask.frames(5, 14).mean() > 0.6
+    first, second = clip.lines
+    for line in clip.lines:  # each line's speech starts at its start: silence just before, speech just after
+        onset = 4 + line["start"]
+        assert mask.frames(onset - 0.5, onset).mean() < 0.1 and mask.frames(onset, onset + 0.5).mean() > 0.6, line
+    assert mask.frames(4 + first["end"], 4 + second["start"]).mean() < 0.05  # the pause after a line is silent
+    assert mask.frames(4, 4 + clip.duration).mean() > 0.5
 
 
 def test_windows_without_pauses_are_even_and_cover_everything() -> None:

@@ -19,7 +19,7 @@ import pytest
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
 from tests.faultkit import PROCESS, assert_ok, assert_refused, leftovers, run_script, start_script, task_urls_resolve
-from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,6 @@ DONE_LINE = re.compile(r"^Часть (?P<part>.+?): \d+ сегментов за 
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    require_shared_media()
     return bundled_model_or_skip()
 
 
@@ -36,7 +35,8 @@ def films(root: Path, *seconds: float) -> Layout:
     """Films of different content (speech starts later in each), cut into 15 s parts by PROCESS."""
     layout = Layout(root)
     for number, length in enumerate(seconds):
-        make_video(layout.films / f"Урок {number + 1}.mp4", length, speech_at=1 + number, speech=JFK, gop=20)
+        make_video(layout.films / f"Урок {number + 1}.mp4", length, speech_at=1 + number, speech=lesson_clip().path,
+                   gop=20)
     return layout
 
 

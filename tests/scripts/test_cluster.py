@@ -38,7 +38,7 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import JFK, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,6 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    require_shared_media()
     return bundled_model_or_skip()
 
 
@@ -112,7 +111,7 @@ def two_films(root: Path, seconds: float = 30) -> Layout:
     """Two films of different content (speech starts later in the second), 15 s parts each."""
     layout = Layout(root)
     for number, name in enumerate(("Урок 1.mp4", "Урок 2.mp4")):
-        make_video(layout.films / name, seconds, speech_at=1 + number, speech=JFK, gop=20)
+        make_video(layout.films / name, seconds, speech_at=1 + number, speech=lesson_clip().path, gop=20)
     return layout
 
 

@@ -42,7 +42,7 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import JFK, REPO_ROOT, bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import REPO_ROOT, bundled_model_or_skip, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,6 @@ def assert_disk_full_refusal(result: Result, before: dict[str, str], root: Path,
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    require_shared_media()
     return bundled_model_or_skip()
 
 
@@ -122,7 +121,7 @@ def project_with_films(root: Path, *films: tuple[str, float]) -> Layout:
     """Films of different content (speech starts later in each): the same content would be one film."""
     layout = Layout(root)
     for number, (name, seconds) in enumerate(films):
-        make_video(layout.films / name, seconds, speech_at=1 + number, speech=JFK, gop=20)
+        make_video(layout.films / name, seconds, speech_at=1 + number, speech=lesson_clip().path, gop=20)
     return layout
 
 
@@ -332,7 +331,7 @@ def test_create_image_dataset_on_a_full_disk(labelled: Path, mount_tmpfs: Callab
 def test_find_patterns_on_a_full_disk(lesson: dict, mount_tmpfs: Callable[..., Path]) -> None:
     disk = mount_tmpfs("64m")
     layout = copy_project(lesson["root"], disk)
-    make_video(layout.new_videos / "Новый урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
+    make_video(layout.new_videos / "Новый урок.mp4", 14, speech_at=1, speech=lesson_clip().path, gop=20)
     before = tree(layout.root)
     fill(disk, 48 * 1024)
     result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
@@ -432,7 +431,7 @@ def test_ctrl_c_with_two_workers_stops_everything_at_once(tmp_path: Path, model:
 
 def test_one_bad_video_does_not_stop_the_others(lesson: dict, tmp_path: Path) -> None:
     layout = copy_project(lesson["root"], tmp_path)
-    make_video(layout.new_videos / "Хороший урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
+    make_video(layout.new_videos / "Хороший урок.mp4", 14, speech_at=1, speech=lesson_clip().path, gop=20)
     (layout.new_videos / "Сломанный урок.mp4").write_text("это не видео", encoding="utf-8")
     result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
     assert_refused(result, "Сломанный урок.mp4", "Отчёт не построен для 1 из 2", code=1)
@@ -443,7 +442,7 @@ def test_one_bad_video_does_not_stop_the_others(lesson: dict, tmp_path: Path) ->
 
 def test_unusable_labels_give_a_report_without_them(lesson: dict, tmp_path: Path) -> None:
     layout = copy_project(lesson["root"], tmp_path)
-    make_video(layout.new_videos / "Урок.mp4", 14, speech_at=1, speech=JFK, gop=20)
+    make_video(layout.new_videos / "Урок.mp4", 14, speech_at=1, speech=lesson_clip().path, gop=20)
     layout.labeled_csv.write_text("совсем,не,экспорт\n1,2,3\n", encoding="utf-8")
     result = run_script("find_patterns.py", *lesson["args"], root=layout.root)
     assert_ok(result)
@@ -459,7 +458,7 @@ def test_a_film_name_of_240_bytes_works_end_to_end(tmp_path: Path, model: str) -
     name += "_" * (240 - len(name.encode()))  # exactly 240 bytes, mostly two-byte Cyrillic
     layout = project_with_films(tmp_path / "проект", (f"{name}.mp4", 14))
     assert_ok(run_script("prepare_data.py", "--whisper-model", model, *PROCESS, "--all", root=layout.root))
-    make_video(layout.new_videos / f"{name}.mp4", 14, speech_at=1, speech=JFK, gop=20)
+    make_video(layout.new_videos / f"{name}.mp4", 14, speech_at=1, speech=lesson_clip().path, gop=20)
     assert_ok(run_script("find_patterns.py", "--whisper-model", model, *PROCESS, root=layout.root))
 
     tasks = task_urls_resolve(layout)

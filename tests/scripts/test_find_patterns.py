@@ -9,7 +9,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from pedpatterns.synthetic import make_known_lesson, make_labelled_project
 from tests.faultkit import REPO_ROOT, Result, run_script
-from tests.part1_helpers import bundled_model_or_skip, make_video, require_shared_media
+from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
 
 REPO = REPO_ROOT
 
@@ -95,15 +95,16 @@ def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
 
 def test_a_real_new_video_is_cut_recognised_and_reported(tmp_path: Path) -> None:
     """The whole path through Part 1: a real video in new_videos/ gets parts, a transcript and a report."""
-    speech_file = require_shared_media() / "jfk.flac"
+    clip = lesson_clip()
     model = bundled_model_or_skip()
     lay = Layout(tmp_path / "проект")
-    make_video(lay.new_videos / "Новый урок 1.mp4", 30.0, speech_at=12.0, speech=speech_file)
+    make_video(lay.new_videos / "Новый урок 1.mp4", 30.0, speech_at=12.0, speech=clip.path)
     result = _run("--root", str(lay.root), "--whisper-model", model, "--language", "en", "--part-minutes", "0.25",
                   cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(lay.report_json("Новый урок 1").read_text(encoding="utf-8"))
     texts = " ".join(s["text"] for s in data["segments"])
-    assert "fellow Americans" in texts
+    # Both lines are heard (tiny.en sometimes writes "season" for "seasons").
+    assert "the weather and the season" in texts.lower() and "out of the window" in texts.lower(), texts
     assert len(cutting.read_parts(lay, "Новый урок 1")) == 2  # 30 s cut into 15-s parts
-    assert 0.2 < data["summary"]["speech_share"] < 0.6  # 11 s of speech in 30 s
+    assert 0.2 < data["summary"]["speech_share"] < 0.6  # 10.6 s of the teacher's lines in 30 s
