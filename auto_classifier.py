@@ -8,8 +8,7 @@ import sys
 
 from pedpatterns import cli
 from pedpatterns.cli import flags
-from pedpatterns.models import evaluation, imagemodel
-from pedpatterns.models.imagemodel import TrainOptions
+from pedpatterns.models.options import ALPHAS, LabelOptions, TrainOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="наибольшее число эпох (обучение остановится раньше, если перестанет улучшаться)")
     train.add_argument("--image-size", type=cli.image_size, default=TrainOptions.image_size,
                        help="сторона квадрата в пикселях, до которого сжимается кадр (от 32)")
-    train.add_argument("--alpha", type=cli.one_of(imagemodel.ALPHAS, name="alpha"), default=TrainOptions.alpha,
+    train.add_argument("--alpha", type=cli.one_of(ALPHAS, name="alpha"), default=TrainOptions.alpha,
                        help="ширина MobileNetV2: меньше — быстрее, но грубее; одно из "
-                            + ", ".join(f"{a:g}" for a in imagemodel.ALPHAS))
+                            + ", ".join(f"{a:g}" for a in ALPHAS))
     train.add_argument("--fine-tune", action="store_true",
                        help="после обучения «головы» дообучить и верхние слои MobileNetV2")
     train.add_argument("--fine-tune-epochs", type=cli.epochs, default=TrainOptions.fine_tune_epochs,
@@ -65,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def train(args: argparse.Namespace) -> None:
+    from pedpatterns.models import evaluation, imagemodel  # after parsing: --help never loads TensorFlow
+
     layout = cli.layout_from(args)
     options = cli.options_from(args, TrainOptions, labels_path=args.labels)
     result = imagemodel.train(layout, options, log=lambda line: print(line, flush=True))
@@ -85,13 +86,13 @@ def train(args: argparse.Namespace) -> None:
 
 
 def predict(args: argparse.Namespace) -> None:
-    from pedpatterns.models import autolabel
+    from pedpatterns.models import autolabel, imagemodel  # after parsing: --help never loads TensorFlow
 
     layout = cli.layout_from(args)
     classifier = imagemodel.load_classifier(layout, threads=args.threads, trust_mlb_pkl=args.trust_mlb_pkl)
     video = cli.pick(layout.list_parts(), args.video, what="части урока из part_films/", flag="--video")
     print(f"Размечаю «{video.name}»…", flush=True)
-    options = cli.options_from(args, autolabel.LabelOptions, process=flags.options_from_args(args))
+    options = cli.options_from(args, LabelOptions, process=flags.options_from_args(args))
     result = autolabel.label_video(layout, video, classifier, options)
     folder = layout.relative(result.folder)
     print(f"Готово: {result.segments} сегментов.\n"

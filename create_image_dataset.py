@@ -7,9 +7,7 @@ import sys
 
 from pedpatterns import cli, patterns
 from pedpatterns.cli import flags
-from pedpatterns.dataset import build
-from pedpatterns.labelstudio import agreement
-from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
+from pedpatterns.dataset.options import SPLIT_BY, BuildOptions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,15 +19,19 @@ def main(argv: list[str] | None = None) -> int:
     flags.add_label_arguments(parser)
     parser.add_argument("--patterns", type=cli.path, default=None,
                         help="файл со своим списком паттернов, по одному в строке (по умолчанию: встроенный список)")
-    parser.add_argument("--test-share", type=cli.test_share, default=build.BuildOptions.test_share,
+    parser.add_argument("--test-share", type=cli.test_share, default=BuildOptions.test_share,
                         help="доля примеров для проверки (test); фильмы или части целиком")
-    parser.add_argument("--seed", type=cli.seed, default=build.BuildOptions.seed,
+    parser.add_argument("--seed", type=cli.seed, default=BuildOptions.seed,
                         help="число для случайного выбора test: с тем же числом выбор повторяется")
-    parser.add_argument("--split-by", choices=build.SPLIT_BY, default=build.BuildOptions.split_by,
+    parser.add_argument("--split-by", choices=SPLIT_BY, default=BuildOptions.split_by,
                         help="чем делить на train и test: film — целыми фильмами, part — целыми частями")
     parser.add_argument("--yes", action="store_true", help="заменить существующий dataset_foto/ без вопроса")
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
+    # The stage (pandas, Pillow, scikit-learn) loads after parsing: --help and a wrong flag answer at once.
+    from pedpatterns.dataset import build
+    from pedpatterns.labelstudio import agreement
+    from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 
     known = patterns.load_patterns(args.patterns)
     labeled = load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Ничего не изменено.")
         return 0
 
-    summary = build.build_dataset(layout, labeled, known, cli.options_from(args, build.BuildOptions))
+    summary = build.build_dataset(layout, labeled, known, cli.options_from(args, BuildOptions))
     vocabulary = list(dict.fromkeys([*known, *labeled.patterns]))
     print(f"\nДатасет собран: {layout.dataset_foto}")
     print(build.format_summary(summary, vocabulary, known))

@@ -8,10 +8,8 @@ import sys
 from pedpatterns import cli, fsutil, patterns, progress
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
-from pedpatterns.models import textmodel
-from pedpatterns.prepare.batch import prepare_films
-from pedpatterns.prepare.processing import print_result
-from pedpatterns.report.build import ReportOptions, analyse_lesson, write_index, write_report
+from pedpatterns.models.options import TextOptions
+from pedpatterns.report.options import ReportOptions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
     where = flags.executor_options_from_args(args)  # an unreachable cluster is said now, not after training
+    # The stages (pandas, scikit-learn, Whisper, matplotlib) load after parsing: --help answers at once.
+    from pedpatterns.models import textmodel
+    from pedpatterns.prepare.batch import prepare_films
+    from pedpatterns.prepare.processing import print_result
+    from pedpatterns.report.build import analyse_lesson, write_index, write_report
 
     candidates = layout.list_new_videos()
     if args.video is not None:
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fsutil.ensure_dir(layout.reports)  # refused now, not after training
     try:
-        text_options = cli.options_from(args, textmodel.TextOptions, labels_path=args.labels)
+        text_options = cli.options_from(args, TextOptions, labels_path=args.labels)
         model = textmodel.ensure_model(layout, text_options, known_patterns=patterns.default_patterns())
     except UserError as exc:  # the lesson metrics need no labels: they are still worth writing
         model = None

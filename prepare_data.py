@@ -8,15 +8,18 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pedpatterns import cli, fsutil, patterns
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
-from pedpatterns.prepare.batch import Batch, prepare_films
-from pedpatterns.prepare.cutting import Part, cut_film
-from pedpatterns.prepare.executor import ExecutorOptions
-from pedpatterns.prepare.processing import Options, PartResult, is_processed, print_result, process_parts
+from pedpatterns.prepare.options import ExecutorOptions, Options
+
+if TYPE_CHECKING:  # the stage itself (numpy, pandas, Whisper) loads after parsing: --help answers at once
+    from pedpatterns.prepare.batch import Batch
+    from pedpatterns.prepare.cutting import Part
+    from pedpatterns.prepare.processing import PartResult
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def choose_parts(layout: Layout, parts: list[Part], args: argparse.Namespace) -> list[Part]:
     """The parts to process: by --part, --all/--yes, the only one, or the user's choice."""
+    from pedpatterns.prepare.cutting import Part
+    from pedpatterns.prepare.processing import is_processed
+
     if args.part is not None:
         chosen = cli.pick([p.path for p in parts], args.part, what="части", flag="--part")
         return [p for p in parts if p.path == chosen] or [Part(0, chosen, 0.0, 0.0)]
@@ -66,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     fsutil.check_file_target(layout.tasks_json)  # refused now, not after minutes of processing
     options = flags.options_from_args(args, patterns=pattern_list, force=args.force)
     where = flags.executor_options_from_args(args)
+
+    from pedpatterns.prepare.cutting import cut_film
+    from pedpatterns.prepare.processing import print_result, process_parts
 
     films = layout.list_films()
     if not films and args.film is None:
@@ -98,6 +107,9 @@ def all_films(
     layout: Layout, films: list[Path], options: Options, where: ExecutorOptions, part_minutes: float, started: float
 ) -> int:
     """--all-films: every film cut and every part processed; what is done is skipped, a failure is listed."""
+    from pedpatterns.prepare.batch import prepare_films
+    from pedpatterns.prepare.processing import print_result
+
     print(f"Фильмов в «{layout.films}»: {len(films)}.", flush=True)
     batch = prepare_films(layout, films, options, part_minutes, where,
                           on_done=lambda r: None if r.skipped else print_result(r))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from pedpatterns import cli, fsutil
-from pedpatterns.dataset import build, hub
+from pedpatterns.dataset.options import DEFAULT_LICENSE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="куда загружать: <аккаунт>/<имя датасета> (по умолчанию: HF_DATASET_REPO из .env)")
     parser.add_argument("--public", action="store_true",
                         help="сделать датасет открытым для всех (по умолчанию приватный: на кадрах могут быть дети)")
-    parser.add_argument("--license", type=cli.text, default=hub.DEFAULT_LICENSE,
+    parser.add_argument("--license", type=cli.text, default=DEFAULT_LICENSE,
                         help="лицензия датасета в карточке (идентификатор Hugging Face)")
     parser.add_argument("--tag", type=cli.text, default=None,
                         help="метка версии (по умолчанию: дата, например v2026.11.25; при повторе — v2026.11.25-2)")
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--yes", action="store_true", help="загрузить без вопроса-подтверждения")
     args = parser.parse_args(argv)
     layout = cli.layout_from(args)
+    # The stage (pandas, Pillow, scikit-learn) loads after parsing: --help and a wrong flag answer at once.
+    from pedpatterns.dataset import build, hub
+
     license_id = hub.check_license(args.license)
     private = not args.public
     visibility = "приватный" if private else "ОТКРЫТЫЙ"

@@ -1,4 +1,8 @@
-"""Flag groups shared by several scripts: one definition, one check, one help text each."""
+"""Flag groups shared by several scripts: one definition, one check, one help text each.
+
+Their defaults come from the stages' light ``options`` modules, so a parser is built (and ``--help``
+printed) without loading numpy, pandas or any model.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,15 @@ import argparse
 from collections.abc import Sequence
 
 from pedpatterns import cli
-from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE
-from pedpatterns.prepare import cutting, executor, speakers, speech
-from pedpatterns.prepare.executor import ExecutorOptions
-from pedpatterns.prepare.processing import Options
+from pedpatterns.labelstudio.options import DEFAULT_MIN_SHARE
+from pedpatterns.prepare.options import (
+    ASR_ENGINES,
+    DEFAULT_PART_MINUTES,
+    SCHEDULER_ENV,
+    SPEAKER_ENGINES,
+    ExecutorOptions,
+    Options,
+)
 
 
 def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +27,7 @@ def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
     Their ranges are checked by the argparse types in :mod:`pedpatterns.cli`, so a bad value stops the
     command before anything is read or written.
     """
-    parser.add_argument("--part-minutes", type=cli.part_minutes, default=cutting.DEFAULT_PART_MINUTES,
+    parser.add_argument("--part-minutes", type=cli.part_minutes, default=DEFAULT_PART_MINUTES,
                         help="длина части, минуты (можно дробное: 1.5)")
     parser.add_argument("--segment-seconds", type=cli.segment_seconds, default=Options.segment_seconds,
                         help="длина сегмента, секунды (границы сдвигаются к ближайшей паузе)")
@@ -28,14 +37,14 @@ def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
                              "или bundled-tiny.en (встроенная английская)")
     parser.add_argument("--language", type=cli.text, default=Options.language,
                         help="язык речи: ru, en, … или auto (определить по речи части)")
-    parser.add_argument("--asr-engine", choices=speech.ENGINES, default=Options.asr_engine,
+    parser.add_argument("--asr-engine", choices=ASR_ENGINES, default=Options.asr_engine,
                         help="движок распознавания речи")
     parser.add_argument("--asr-batch-size", type=cli.asr_batch_size, default=Options.batch_size,
                         help="пакетное распознавание: сколько 30-секундных кусков речи сразу (быстрее в 2 раза "
                              "при той же точности, см. bench/README.md); 0 или 1 — по очереди")
     parser.add_argument("--beam-size", type=cli.beam_size, default=Options.beam_size,
                         help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
-    parser.add_argument("--speakers", choices=speakers.ENGINES, default=Options.speakers,
+    parser.add_argument("--speakers", choices=SPEAKER_ENGINES, default=Options.speakers,
                         help="кто говорит — учитель или ученики: resemblyzer (точнее, нужен PyTorch из "
                              "requirements-speakers.txt), mfcc (без PyTorch, грубее) или none (не различать)")
 
@@ -55,7 +64,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
                        help="сколько частей обрабатывать одновременно на этой машине (каждая загружает свою модель)")
     where.add_argument("--cluster", type=cli.text, default=ExecutorOptions.cluster, metavar="АДРЕС",
                        help="обрабатывать части на кластере Dask: адрес планировщика, например tcp://host:8786 "
-                            f"(по умолчанию — из переменной {executor.SCHEDULER_ENV}, если она задана); "
+                            f"(по умолчанию — из переменной {SCHEDULER_ENV}, если она задана); "
                             "папка проекта должна быть видна рабочим по тому же пути")
 
 
@@ -64,6 +73,8 @@ def executor_options_from_args(args: argparse.Namespace) -> ExecutorOptions:
 
     An unreachable scheduler is refused in seconds, before any film is cut or model trained.
     """
+    from pedpatterns.prepare import executor  # after parsing: --help never loads asyncio and the pools
+
     where = cli.options_from(args, ExecutorOptions, cluster=executor.cluster_address(args.cluster))
     if where.cluster:
         executor.check_reachable(where.cluster)

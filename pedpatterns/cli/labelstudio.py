@@ -17,11 +17,8 @@ from pedpatterns.cli import (
     text,
     token,
 )
-from pedpatterns.labelstudio import project
-from pedpatterns.labelstudio.client import LabelStudioClient
-from pedpatterns.labelstudio.project import DEFAULT_TITLE
-from pedpatterns.models import queue as queue_models
-from pedpatterns.models.queue import QueueOptions
+from pedpatterns.labelstudio.options import DEFAULT_TITLE
+from pedpatterns.models.options import MODELS, QueueOptions
 
 # 0 turns the spreading off; ten hours is longer than any lesson.
 MIN_GAP = number_type(float, low=0, high=36_000, example="120", unit="секунды", name="min_gap")
@@ -60,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     queue.add_argument("--min-gap", dest="min_gap_seconds", type=MIN_GAP,
                        default=QueueOptions.min_gap_seconds,
                        help="не брать из одного урока сегменты ближе стольких секунд друг к другу")
-    queue.add_argument("--model", choices=queue_models.MODELS, default=QueueOptions.model,
+    queue.add_argument("--model", choices=MODELS, default=QueueOptions.model,
                        help="чьи подсказки: auto — все модели, что есть; text — по звуку и тексту "
                             "(find_patterns.py); image — по кадрам (auto_classifier.py)")
     queue.add_argument("--threshold", type=fraction, default=QueueOptions.threshold,
@@ -89,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _queue(args: argparse.Namespace) -> int:
+    from pedpatterns.labelstudio import project
+    from pedpatterns.labelstudio.client import LabelStudioClient
+    from pedpatterns.models import queue as queue_models
+
     layout = layout_from(args)
     options = options_from(args, QueueOptions)
     segments, labelled = queue_models.unlabelled_segments(layout, options.labels_path)
@@ -116,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "queue":
         return _queue(args)
+    # The stages (pandas, requests) load after parsing: --help and a wrong flag answer at once.
+    from pedpatterns.labelstudio import project
+    from pedpatterns.labelstudio.client import LabelStudioClient
+
     layout = layout_from(args)
     url, token = project.connection_settings(layout, args.url, args.token)
     client = LabelStudioClient(url, token)

@@ -32,13 +32,13 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from pedpatterns import fsutil, locks
+from pedpatterns.dataset.options import SPLIT_BY, BuildOptions
 from pedpatterns.errors import UserError, os_error_message
 from pedpatterns.labelstudio.agreement import AgreementReport, agreement_csv, compute_agreement
 from pedpatterns.labelstudio.exports import LabeledSet
 from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
 from pedpatterns.models.evaluation import choose_test_groups
 
-SPLIT_BY = ("film", "part")
 # A pattern with fewer training examples than this cannot be learnt or even validated.
 MIN_TRAIN_EXAMPLES = 2
 
@@ -294,17 +294,9 @@ def _keep_extra_files(source: Path, target: Path) -> None:
             shutil.copy2(item, target / item.name)
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    """How dataset_foto/ is split; create_image_dataset.py's flags read their defaults here."""
-
-    test_share: float = 0.2
-    seed: int = 42
-    split_by: str = "film"
-
-
 def build_dataset(
-    layout: Layout, labeled: LabeledSet, patterns: Sequence[str], options: BuildOptions = BuildOptions()
+    layout: Layout, labeled: LabeledSet, patterns: Sequence[str],
+    options: BuildOptions = BuildOptions(),  # noqa: B008 (frozen: one shared default is safe)
 ) -> DatasetSummary:
     """Write dataset_foto/ from labelled segments; the old folder is replaced only on success.
 

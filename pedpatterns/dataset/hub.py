@@ -27,12 +27,12 @@ from typing import Any
 
 from pedpatterns import fsutil, tokens
 from pedpatterns.dataset.build import METADATA_COLUMNS, DatasetContents
+from pedpatterns.dataset.options import DEFAULT_LICENSE
 from pedpatterns.errors import UserError
 from pedpatterns.layout import SPLITS, TEST, TRAIN, Layout
 from pedpatterns.patterns import describe
 
 REPO_TYPE = "dataset"
-DEFAULT_LICENSE = "cc-by-nc-4.0"
 PLACEHOLDER_REPO = "your-account/pedpatterns-lessons"
 PRETTY_NAME = "Педагогические паттерны на уроках: ключевые кадры"
 # Files the Hub itself keeps in every repository: never deleted by a replacement.

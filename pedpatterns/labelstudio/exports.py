@@ -41,9 +41,9 @@ import pandas as pd
 from pedpatterns import fsutil, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
+from pedpatterns.labelstudio.options import DEFAULT_MIN_SHARE
 from pedpatterns.layout import REPLACED_PREFIX, Layout
 
-DEFAULT_MIN_SHARE = 0.5
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 

@@ -17,11 +17,11 @@ from pedpatterns import fsutil
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.exports import read_csv_export
+from pedpatterns.labelstudio.options import DEFAULT_TITLE
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
 from pedpatterns.tokens import check_token
 
-DEFAULT_TITLE = "Педагогические паттерны"
 URL_VAR = "LABEL_STUDIO_URL"
 TOKEN_VAR = "LABEL_STUDIO_API_KEY"
 DEFAULT_URL = "http://localhost:8080"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,8 @@ from pedpatterns.layout import (
     segment_keyframe_name,
     split_part_stem,
 )
-from pedpatterns.models.imagemodel import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_THRESHOLD,
-    Classifier,
-    load_images,
-    predict_proba,
-    top_predictions,
-)
+from pedpatterns.models.imagemodel import Classifier, load_images, predict_proba, top_predictions
+from pedpatterns.models.options import LabelOptions
 from pedpatterns.prepare import processing
 
 
@@ -145,20 +139,9 @@ class AutoLabelResult:
     combined_rows: int
 
 
-@dataclass(frozen=True)
-class LabelOptions:
-    """How a new part is labelled; auto_classifier.py --mode predict reads its defaults here.
-
-    ``process`` is how the part is processed first, when Part 1 has not done it yet.
-    """
-
-    batch_size: int = DEFAULT_BATCH_SIZE
-    threshold: float = DEFAULT_THRESHOLD
-    process: processing.Options = field(default_factory=processing.Options)
-
-
 def label_video(
-    layout: Layout, video: Path, classifier: Classifier, options: LabelOptions = LabelOptions()
+    layout: Layout, video: Path, classifier: Classifier,
+    options: LabelOptions = LabelOptions(),  # noqa: B008 (frozen: one shared default is safe)
 ) -> AutoLabelResult:
     """Predict every segment of ``video`` and write its folder in auto_labeled_dataset/, atomically."""
     batch_size, threshold = options.batch_size, options.threshold

@@ -18,9 +18,9 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio import agreement
+from pedpatterns.models.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD  # in every model and its metrics
 
 # Below these counts the numbers are noise, and we say so instead of printing them.
-DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics
 MIN_POSITIVES_PER_PATTERN = 3
 MIN_GROUPS = 2
 

@@ -36,18 +36,15 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, duplicates_note, load_labeled_segments
+from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import evaluation
 
-DEFAULT_IMAGE_SIZE = 224
-DEFAULT_ALPHA = 1.0
-ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)  # widths Keras has ImageNet weights for
-DEFAULT_EPOCHS = 10
-DEFAULT_BATCH_SIZE = 16
-DEFAULT_PATIENCE = 3
-DEFAULT_TEST_SHARE = 0.25
-DEFAULT_THRESHOLD = evaluation.DEFAULT_THRESHOLD
+# The defaults (image size, alpha, epochs, batch size, threshold…) and TrainOptions live in models/options.py,
+# which the command line reads without loading TensorFlow; imported here, not copied.
+from pedpatterns.models.options import DEFAULT_BATCH_SIZE, TrainOptions
+from pedpatterns.models.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+
 FINE_TUNE_LAYERS = 30  # the last blocks of MobileNetV2 (from block 14 on) that --fine-tune unfreezes
 HEAD_LEARNING_RATE = 1e-3
 FINE_TUNE_LEARNING_RATE = 1e-5
@@ -531,26 +528,6 @@ def top_predictions(probs: np.ndarray, classes: Sequence[str], k: int = 3) -> li
 
 
 # --- training ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """How the image model is trained and used; auto_classifier.py's flags read their defaults here."""
-
-    labels_path: Path | None = None
-    min_share: float = DEFAULT_MIN_SHARE
-    epochs: int = DEFAULT_EPOCHS
-    batch_size: int = DEFAULT_BATCH_SIZE
-    image_size: int = DEFAULT_IMAGE_SIZE
-    alpha: float = DEFAULT_ALPHA
-    weights: str = "imagenet"
-    fine_tune: bool = False
-    fine_tune_epochs: int = 5
-    patience: int = DEFAULT_PATIENCE
-    test_share: float = DEFAULT_TEST_SHARE
-    threshold: float = DEFAULT_THRESHOLD
-    seed: int = 0
-    threads: int = 0
 
 
 @dataclass

@@ -27,24 +27,11 @@ import pandas as pd
 
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, answered_segments, read_segments_table
+from pedpatterns.labelstudio.exports import answered_segments, read_segments_table
 from pedpatterns.labelstudio.tasks import format_time, prediction, segment_task
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation, imagemodel, textmodel
-
-MODELS = ("auto", "text", "image")
-
-
-@dataclass(frozen=True)
-class QueueOptions:
-    """What the next batch holds; ``python -m pedpatterns.labelstudio queue`` reads its defaults here."""
-
-    batch: int = 20
-    min_gap_seconds: float = 120.0
-    model: str = "auto"
-    threshold: float = evaluation.DEFAULT_THRESHOLD
-    labels_path: Path | None = None
-    min_share: float = DEFAULT_MIN_SHARE
+from pedpatterns.models import imagemodel, textmodel
+from pedpatterns.models.options import QueueOptions  # with MODELS, whose hints: the parser reads them there
 
 
 @dataclass

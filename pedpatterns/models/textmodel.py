@@ -41,11 +41,11 @@ from sklearn.preprocessing import StandardScaler
 
 from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import DEFAULT_MIN_SHARE, LabeledSet, duplicates_note, load_labeled_segments
+from pedpatterns.labelstudio.exports import LabeledSet, duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import evaluation
+from pedpatterns.models.options import DEFAULT_THRESHOLD, TextOptions
 
-DEFAULT_THRESHOLD = evaluation.DEFAULT_THRESHOLD
 MAX_FOLDS = 5
 # Grouping by film is the honest split (teacher and class differ); it needs enough films.
 MIN_FILMS_TO_GROUP_BY_FILM = 3
@@ -325,19 +325,9 @@ def is_stale(model_path: Path, labels_path: Path) -> bool:
     return labels_path.is_file() and labels_path.stat().st_mtime > model_path.stat().st_mtime
 
 
-@dataclass(frozen=True)
-class TextOptions:
-    """Which labels train the audio/text model and how it decides; find_patterns.py reads its defaults here."""
-
-    labels_path: Path | None = None
-    retrain: bool = False
-    min_share: float = DEFAULT_MIN_SHARE
-    threshold: float = DEFAULT_THRESHOLD
-
-
 def ensure_model(
     layout: Layout,
-    options: TextOptions = TextOptions(),
+    options: TextOptions = TextOptions(),  # noqa: B008 (frozen: one shared default is safe)
     *,
     known_patterns: Sequence[str] = (),
     log: Callable[[str], None] = print,

@@ -33,9 +33,9 @@ from pedpatterns.layout import (
     split_part_stem,
 )
 from pedpatterns.prepare import media
+from pedpatterns.prepare.options import DEFAULT_PART_MINUTES
 
 INDEX_VERSION = 2  # 2 adds the content fingerprint; version 1 indexes are still read
-DEFAULT_PART_MINUTES = 10.0
 
 
 # --------------------------------------------------------------------------- cutting

@@ -20,31 +20,15 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from pedpatterns.errors import UserError
+from pedpatterns.prepare.options import SCHEDULER_ENV, ExecutorOptions
 
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 SCHEMES = ("tcp", "tls")
 CONNECT_SECONDS = 5.0  # an unreachable scheduler is said in seconds, not after Dask's default 30 s
 STOP_SECONDS = 3.0  # how long stopped workers may take to end before they are killed
-
-
-@dataclass(frozen=True)
-class ExecutorOptions:
-    """Where the parts run: ``jobs`` processes on this machine, or the Dask cluster at ``cluster``."""
-
-    jobs: int = 1
-    cluster: str | None = None
-
-    def parallel(self, parts: int) -> bool:
-        """Whether an executor is worth starting; one part on one machine runs in this process."""
-        return self.cluster is not None or min(self.jobs, parts) > 1
-
-    def describe(self) -> str:
-        return f"кластер Dask {self.cluster}" if self.cluster else f"эта машина, процессов: {self.jobs}"
 
 
 THIS_MACHINE = ExecutorOptions()  # one part after another, in the calling process

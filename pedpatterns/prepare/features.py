@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from pedpatterns.prepare.options import PAUSE_SECONDS as PAUSE_SECONDS  # a silence this long is a pause
 from pedpatterns.prepare.questions import question_ends
 from pedpatterns.prepare.segments import SpeechMask, runs
 from pedpatterns.prepare.speech import Word
@@ -25,7 +26,6 @@ N_FFT = 1024
 HOP = 512
 PITCH_MIN_HZ = 65.0  # below a low male voice
 PITCH_MAX_HZ = 500.0  # above a child's raised voice
-PAUSE_SECONDS = 1.0  # a silence this long is a pause (schema: pause_count)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,9 @@ from pedpatterns.layout import (
 )
 from pedpatterns.prepare import executor, media, segments, speakers, speech
 from pedpatterns.prepare.cutting import Part, check_film, labelled_parts, read_parts, retire_processed
-from pedpatterns.prepare.executor import ExecutorOptions
 from pedpatterns.prepare.features import frame_features, question_waits, segment_features, warm_up
+from pedpatterns.prepare.options import ExecutorOptions, Options
 
-DEFAULT_SEGMENT_SECONDS = 30.0
 SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
 MIN_GAP_SECONDS = 0.3  # the shortest silence a boundary may snap to
 
@@ -41,28 +40,16 @@ MIN_GAP_SECONDS = 0.3  # the shortest silence a boundary may snap to
 # --------------------------------------------------------------------------- processing
 
 
-@dataclass(frozen=True)
-class Options:
-    """How parts are processed (the command line's flags)."""
+# Options (how parts are processed) lives in prepare/options.py, which the command line reads without
+# loading numpy or Whisper; it is imported above and stays importable from here.
 
-    segment_seconds: float = DEFAULT_SEGMENT_SECONDS
-    whisper_model: str = speech.DEFAULT_MODEL
-    asr_engine: str = speech.FASTER_WHISPER
-    language: str = speech.DEFAULT_LANGUAGE
-    batch_size: int = speech.DEFAULT_BATCH_SIZE
-    beam_size: int = speech.DEFAULT_BEAM_SIZE
-    patterns: tuple[str, ...] = ()
-    force: bool = False
-    keyframe_candidates: int = 3
-    cpu_threads: int = 0
-    speakers: str = speakers.DEFAULT_ENGINE  # who speaks: resemblyzer, mfcc or none
-    show_progress: bool = True
 
-    def recognizer(self) -> speech.Recognizer:
-        return speech.load_recognizer(
-            self.whisper_model, self.asr_engine,
-            batch_size=self.batch_size, beam_size=self.beam_size, cpu_threads=self.cpu_threads,
-        )
+def recognizer_for(options: Options) -> speech.Recognizer:
+    """The speech recogniser ``options`` ask for, loaded now."""
+    return speech.load_recognizer(
+        options.whisper_model, options.asr_engine,
+        batch_size=options.batch_size, beam_size=options.beam_size, cpu_threads=options.cpu_threads,
+    )
 
 
 @dataclass
@@ -134,7 +121,7 @@ def _process_part(
     timings["decode"] = time.monotonic() - clock
 
     clock = time.monotonic()
-    recognizer = (load_recognizer or options.recognizer)()
+    recognizer = load_recognizer() if load_recognizer else recognizer_for(options)
     timings["model_load"] = time.monotonic() - clock
     clock = time.monotonic()
     with progress.seconds_bar(f"Распознавание речи ({name})", duration, show) as advance:
@@ -274,7 +261,7 @@ def shared_recognizer(options: Options) -> speech.Recognizer:
     key = (options.whisper_model, options.asr_engine, options.batch_size, options.beam_size, options.cpu_threads)
     with _recognizers_lock:
         if key not in _recognizers:
-            _recognizers[key] = options.recognizer()
+            _recognizers[key] = recognizer_for(options)
         return _recognizers[key]
 
 
@@ -339,7 +326,7 @@ def process_parts(
     bar = progress.bar("Части", len(todo), "часть", options.show_progress and len(todo) > 1)
     try:
         if not where.parallel(len(todo)):
-            load_once = functools.cache(options.recognizer)
+            load_once = functools.cache(functools.partial(recognizer_for, options))
             alone = replace(options, show_progress=options.show_progress and len(todo) == 1)
             for p in todo:
                 try:

@@ -28,16 +28,13 @@ from typing import Any
 import numpy as np
 
 from pedpatterns.errors import UserError
+from pedpatterns.prepare.options import DEFAULT_SPEAKER_ENGINE as DEFAULT_ENGINE
+from pedpatterns.prepare.options import MFCC, NONE, RESEMBLYZER
+from pedpatterns.prepare.options import SPEAKER_ENGINES as ENGINES
 from pedpatterns.prepare.segments import SpeechMask, runs
 from pedpatterns.schema import SPEAKER_COLUMNS
 
-MFCC = "mfcc"
-RESEMBLYZER = "resemblyzer"
-NONE = "none"
-ENGINES = (RESEMBLYZER, MFCC, NONE)
-# Chosen in bench/bench_speakers.py: on turn-taking between real voices Resemblyzer is right on
-# 96 % of the speech frames, MFCC statistics on 69 % (they hear two voices where there are five).
-DEFAULT_ENGINE = RESEMBLYZER
+# The engines and the default (chosen in bench/bench_speakers.py) live with the options: prepare/options.py.
 
 TEACHER = "teacher"
 PUPIL = "pupil"

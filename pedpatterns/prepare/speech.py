@@ -18,15 +18,18 @@ import numpy as np
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import bundled
 from pedpatterns.prepare.media import SAMPLE_RATE
+from pedpatterns.prepare.options import ASR_ENGINES as ENGINES
+from pedpatterns.prepare.options import (  # the defaults live with the options; imported here, not copied
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BEAM_SIZE,
+    DEFAULT_LANGUAGE,
+    DEFAULT_MODEL,
+    FASTER_WHISPER,
+    OPENAI_WHISPER,
+)
 
-FASTER_WHISPER = "faster-whisper"
-OPENAI_WHISPER = "openai-whisper"
-ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
-
-DEFAULT_MODEL = "small"  # multilingual, good enough for Russian lessons on a laptop CPU
 BUNDLED = bundled.BASE.name  # the offline multilingual base, installed with the project
 BUNDLED_TINY_EN = bundled.TINY_EN.name  # the offline English tiny.en: quick English runs and tests
-DEFAULT_LANGUAGE = "ru"
 AUTO_LANGUAGE = "auto"
 # Language detection listens to at most this many 30-s windows of speech, spread over the part: one
 # window of a lesson's opening (a greeting, a name) misleads the base model, three rarely do.
@@ -34,12 +37,7 @@ LANGUAGE_WINDOWS = 3
 # Below this the detected language is printed with a warning: the base model chose Czech for synthetic
 # Russian with about this confidence, while real lessons come out above 0.9.
 LOW_LANGUAGE_PROBABILITY = 0.8
-# Chosen from bench/bench_asr.py (the bundled base; 10 min of dense real English speech and 10 min of the
-# Russian sample lesson; 2 cores): sequential beam 5 took 45 + 37 s at WER 8.5 / 11.7 % (it dropped English
-# phrases); BatchedInferencePipeline with 4 windows and beam 5 took 27 + 19 s at 2.2 / 13.2 % in 0.78 GB.
-# 8 and 16 windows were barely faster but needed 1.4 and 1.9 GB. --asr-batch-size 0 is the sequential way.
-DEFAULT_BATCH_SIZE = 4  # 0 or 1: sequential decoding; >1: BatchedInferencePipeline
-DEFAULT_BEAM_SIZE = 5
+# DEFAULT_BATCH_SIZE and DEFAULT_BEAM_SIZE: chosen from bench/bench_asr.py, see prepare/options.py.
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import io
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,10 @@ import pandas as pd
 from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
-from pedpatterns.models.evaluation import DEFAULT_THRESHOLD
 from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
 from pedpatterns.report import lessonmetrics, linguistics, talk, timeline
+from pedpatterns.report.options import ReportOptions
 from pedpatterns.report.page import render_index, render_report, timeline_section
 
 TOP_PATTERNS = 3
@@ -103,17 +102,9 @@ def _pattern_summary(rows: Sequence[dict[str, Any]], patterns: Sequence[str]) ->
     return summary
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    """What the report counts as found and as a pause; find_patterns.py reads its defaults here."""
-
-    threshold: float = DEFAULT_THRESHOLD
-    pause_seconds: float = lessonmetrics.DEFAULT_PAUSE_SECONDS
-
-
 def analyse_lesson(
     layout: Layout, video_stem: str, parts: Sequence[str], model: TextModel | None,
-    options: ReportOptions = ReportOptions(),
+    options: ReportOptions = ReportOptions(),  # noqa: B008 (frozen: one shared default is safe)
 ) -> dict[str, Any]:
     """Everything the report shows, as one JSON-ready dictionary."""
     threshold, pause_seconds = options.threshold, options.pause_seconds
