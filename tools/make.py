@@ -23,9 +23,7 @@ import venv
 from collections.abc import Sequence
 from pathlib import Path
 
-# tools/ is not a package: its sibling module is found through sys.path, also when a test loads this file.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import locks
+import locks  # tools/locks.py: python puts this file's folder first on sys.path
 
 ROOT = locks.ROOT
 VENV = ROOT / ".venv"
