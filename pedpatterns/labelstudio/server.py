@@ -118,7 +118,8 @@ def start_server(
     venv = venv or label_studio_venv()
     if venv is None:
         raise UserError(
-            "Label Studio не установлен. Установите его в отдельное окружение командой «python tools/make.py labelstudio» (или «make labelstudio») "
+            "Label Studio не установлен. Установите его в отдельное окружение командой "
+            "«python tools/make.py labelstudio» (или «make labelstudio») "
             f"(или укажите папку окружения в переменной {LS_VENV_ENV})."
         )
     document_root = Path(document_root).resolve()
