@@ -75,5 +75,5 @@ def test_bundled_tiny_en_is_loaded_from_its_package_folder() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("whisper") is not None, reason="openai-whisper установлен")
 def test_openai_whisper_missing_says_how_to_install() -> None:
-    with pytest.raises(UserError, match=r"requirements-openai-whisper\.txt"):
+    with pytest.raises(UserError, match=r"tools/make\.py openai-whisper"):
         speech.load_recognizer("tiny", speech.OPENAI_WHISPER)

@@ -6,7 +6,7 @@ windows, each window becomes a voice vector, the vectors are clustered, and the 
 with the most speech time is the teacher. Two engines make the vectors:
 
 * ``resemblyzer`` (default): the speaker-verification LSTM of Resemblyzer (weights ship
-  inside its wheel), which needs PyTorch: ``pip install -r requirements-speakers.txt``.
+  inside its wheel), which needs PyTorch: ``python tools/make.py speakers`` (locks/speakers.txt).
   Without it the part is processed all the same and says the voices were not separated.
 * ``mfcc``: timbre and pitch statistics per window (MFCC means and spreads, median pitch),
   clustered with scikit-learn. No neural network: right on TTS voices, weak on real ones.
@@ -56,7 +56,7 @@ MIN_TURN_SECONDS = 0.5  # a flip of voice shorter than this inside a region is n
 MAX_VOICES = 6
 
 ENABLE_HINT = ("Чтобы различать голоса, обработайте часть заново (--force) с --speakers resemblyzer (по умолчанию; "
-               "нужен PyTorch: make speakers) или --speakers mfcc (без PyTorch, грубее).")
+               "нужен PyTorch: python tools/make.py speakers) или --speakers mfcc (без PyTorch, грубее).")
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,7 @@ def resemblyzer_installed() -> bool:
 
 
 NOT_INSTALLED = ("Голоса не разделены: движок resemblyzer не установлен (ему нужен PyTorch). Установите его: "
-                 "make speakers (или .venv/bin/pip install -r requirements-speakers.txt и "
-                 ".venv/bin/pip install --no-deps resemblyzer==0.1.4; make demo и make test ставят его сами) — "
+                 "python tools/make.py speakers (или make speakers; make demo и make test ставят его сами) — "
                  "и обработайте часть заново с --force; или выберите движок без PyTorch: --speakers mfcc.")
 
 

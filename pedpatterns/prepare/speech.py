@@ -291,7 +291,7 @@ def _load_openai(model: str) -> Any:
     except ImportError:
         raise UserError(
             "Движок openai-whisper не установлен. Установите его (PyTorch для процессора и openai-whisper):\n"
-            "  .venv/bin/pip install -r requirements-openai-whisper.txt\n"
+            "  python tools/make.py openai-whisper   (или make openai-whisper)\n"
             "или используйте движок по умолчанию: --asr-engine faster-whisper."
         ) from None
     if model in bundled.MODELS:
