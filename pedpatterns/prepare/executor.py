@@ -217,25 +217,68 @@ def _dask_worker() -> Any:
 def _pool_worker_init() -> None:
     # Ctrl-C in a terminal reaches every process of the group; the parent alone decides, and stops
     # the workers with SIGTERM. A traceback per worker would bury the one message that matters.
+    # SIGTERM keeps its default action, so a worker ends at once and quietly even inside Whisper's or
+    # librosa's C code (a Python handler would wait there for the call to return); the parent removes
+    # this worker's temporaries (its pid is dead).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stop_worker)
-
-
-def _stop_worker(signum: int, frame: Any) -> None:
-    """End at once and quietly; the parent removes this worker's temporaries (its pid is dead)."""
-    os._exit(128 + signum)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor, grace: float = STOP_SECONDS) -> None:
-    """Stop every worker within ``grace`` seconds: SIGTERM unwinds them, SIGKILL ends the stubborn."""
+    """Stop every worker and what it started, and return only once they have all ended.
+
+    After Ctrl-C the prompt comes back when this process exits, and the user expects nothing of the run
+    to be left running then. So every process below this one is stopped, not only the workers the pool
+    lists: a worker forked while Ctrl-C arrived and not yet listed, and the ffmpeg a worker was decoding
+    with (a worker that dies leaves its children behind). SIGTERM ends them at once; whoever is left
+    after ``grace`` seconds is killed, and each is waited for (joined, or polled until gone) for up to
+    ``grace`` seconds more: a killed process on a loaded machine may take a moment to end.
+    """
     workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        if worker.is_alive():
-            worker.terminate()
+    others = _descendants(exclude={w.pid for w in workers})
+    for process in [*workers, *others]:
+        with contextlib.suppress(OSError, ValueError, _NoSuchProcess):
+            process.terminate()
     deadline = time.monotonic() + grace
+    _wait_all(workers, others, deadline)
+    for process in [*workers, *others]:
+        if _alive(process):
+            with contextlib.suppress(OSError, ValueError, _NoSuchProcess):
+                process.kill()
+    _wait_all(workers, others, time.monotonic() + grace)
+
+
+try:  # psutil comes with Dask distributed; without it only the listed workers are stopped
+    from psutil import NoSuchProcess as _NoSuchProcess
+except ImportError:  # pragma: no cover
+    class _NoSuchProcess(Exception):  # type: ignore[no-redef]
+        pass
+
+
+def _descendants(exclude: set[int | None]) -> list[Any]:
+    """This process's children and their children (psutil processes), less ``exclude``."""
+    try:
+        import psutil
+
+        return [p for p in psutil.Process().children(recursive=True) if p.pid not in exclude]
+    except Exception:  # no psutil, or /proc unreadable: the listed workers are stopped all the same
+        return []
+
+
+def _alive(process: Any) -> bool:
+    try:
+        if hasattr(process, "exitcode"):  # a pool worker: multiprocessing.Process
+            return process.is_alive()
+        return process.is_running() and process.status() != "zombie"
+    except (OSError, ValueError, _NoSuchProcess):
+        return False
+
+
+def _wait_all(workers: list[Any], others: list[Any], deadline: float) -> None:
+    """Join the workers, wait for the other processes (reaped where they are ours), until ``deadline``."""
     for worker in workers:
         worker.join(max(0.0, deadline - time.monotonic()))
-        if worker.is_alive():
-            worker.kill()
-            worker.join(1.0)
+    for process in others:
+        with contextlib.suppress(Exception):  # psutil.TimeoutExpired, or the process is gone
+            process.wait(max(0.0, deadline - time.monotonic()))
