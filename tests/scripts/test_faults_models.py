@@ -306,8 +306,9 @@ def _write_label_fault(case: str, layout: Layout) -> Path:
     if LABEL_FAULTS[case] == ".csv":
         path = layout.labeled_csv
         if case == "нулевой байт в CSV":
-            rows[3]["text"] = "сегмент\x00 3"
+            rows[3]["text"] = "сегмент<NUL> 3"  # Python 3.10's csv writer refuses a NUL: put it in afterwards
             _write_csv(path, columns, rows)
+            path.write_text(path.read_text(encoding="utf-8").replace("<NUL>", "\x00"), encoding="utf-8")
         else:
             rows[1]["text"] = "я" * 131073
             _write_csv(path, columns, rows)
