@@ -28,7 +28,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import speech
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
 from tests.lessonkit import load_tool
-from tests.part1_helpers import NO_SHARED_MEDIA, bundled_model_or_skip, lesson_clip, make_video, require_shared_media
+from tests.part1_helpers import NO_SHARED_MEDIA, bundled_tiny_en, lesson_clip, make_video, require_shared_media
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,7 +41,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    model = bundled_model_or_skip()
+    model = bundled_tiny_en()
     root = tmp_path_factory.mktemp("lesson") / "урок проект"
     layout = Layout(root)
     make_video(layout.films / f"{FILM}.mp4", 30, speech_at=2, speech=lesson_clip().path, gop=20)

@@ -45,6 +45,7 @@ from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
+from tests.tiers import skip_missing
 
 DOCUMENT_ROOT_NAME = "Проект урока с пробелом"
 _counter = itertools.count(1)
@@ -109,7 +110,7 @@ def ls_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         return _shared
     venv = label_studio_venv(REPO_ROOT)
     if venv is None:
-        pytest.skip(
+        skip_missing(
             f"Label Studio не установлен: нет {REPO_ROOT / LS_VENV_NAME} "
             f"(python tools/make.py labelstudio) и не задана переменная {LS_VENV_ENV}"
         )

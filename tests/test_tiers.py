@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.faultkit import REPO_ROOT
-from tests.tiers import LIMIT_ENV
+from tests.tiers import LIMIT_ENV, REQUIRE_ENV
 
 pytestmark = pytest.mark.slow  # each runs a pytest of its own
 
@@ -52,3 +52,24 @@ def test_without_the_limit_time_fails_nothing(tmp_path: Path) -> None:
     done = run_pytest(tmp_path, None)
     assert done.returncode == 0, done.stdout
     assert "3 passed" in done.stdout
+
+
+NEEDS_A_FILE = """
+from tests.tiers import skip_missing
+
+def test_needs_a_recording():
+    skip_missing("нет записи x.wav")
+"""
+
+
+def test_something_missing_is_a_skip_here_and_a_failure_where_all_is_required(tmp_path: Path) -> None:
+    (tmp_path / "test_needs.py").write_text(NEEDS_A_FILE, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+               "-c", str(tmp_path / "pytest.ini"), str(tmp_path / "test_needs.py")]
+    env = {key: value for key, value in os.environ.items() if key != REQUIRE_ENV}
+    skipped = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert skipped.returncode == 0 and "1 skipped" in skipped.stdout and "нет записи x.wav" in skipped.stdout
+    failed = subprocess.run(command, cwd=REPO_ROOT, env={**env, REQUIRE_ENV: "1"}, capture_output=True, text=True,
+                            timeout=120)
+    assert failed.returncode == 1 and "1 failed" in failed.stdout and "нет записи x.wav" in failed.stdout

@@ -19,7 +19,7 @@ import pytest
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
 from tests.faultkit import PROCESS, assert_ok, assert_refused, leftovers, run_script, start_script, task_urls_resolve
-from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
+from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ DONE_LINE = re.compile(r"^Часть (?P<part>.+?): \d+ сегментов за 
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    return bundled_model_or_skip()
+    return bundled_tiny_en()
 
 
 def films(root: Path, *seconds: float) -> Layout:

@@ -38,7 +38,7 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
+from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    return bundled_model_or_skip()
+    return bundled_tiny_en()
 
 
 def two_films(root: Path, seconds: float = 30) -> Layout:

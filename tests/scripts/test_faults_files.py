@@ -42,7 +42,7 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import REPO_ROOT, bundled_model_or_skip, lesson_clip, make_video
+from tests.part1_helpers import REPO_ROOT, bundled_tiny_en, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,7 @@ def assert_disk_full_refusal(result: Result, before: dict[str, str], root: Path,
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    return bundled_model_or_skip()
+    return bundled_tiny_en()
 
 
 def project_with_films(root: Path, *films: tuple[str, float]) -> Layout:

@@ -9,7 +9,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from pedpatterns.synthetic import make_known_lesson, make_labelled_project
 from tests.faultkit import REPO_ROOT, Result, run_script
-from tests.part1_helpers import bundled_model_or_skip, lesson_clip, make_video
+from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
 
 REPO = REPO_ROOT
 
@@ -96,7 +96,7 @@ def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
 def test_a_real_new_video_is_cut_recognised_and_reported(tmp_path: Path) -> None:
     """The whole path through Part 1: a real video in new_videos/ gets parts, a transcript and a report."""
     clip = lesson_clip()
-    model = bundled_model_or_skip()
+    model = bundled_tiny_en()
     lay = Layout(tmp_path / "проект")
     make_video(lay.new_videos / "Новый урок 1.mp4", 30.0, speech_at=12.0, speech=clip.path)
     result = _run("--root", str(lay.root), "--whisper-model", model, "--language", "en", "--part-minutes", "0.25",

@@ -13,7 +13,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import dialogues, speakers
 from pedpatterns.schema import SPEAKER_COLUMNS, read_segment_rows
 from tests.faultkit import Result
-from tests.part1_helpers import bundled_model_or_skip, make_video
+from tests.part1_helpers import bundled_tiny_en, make_video
 from tests.speakerkit import require_program
 
 LEAD = 1.0  # where the dialogue starts in the film
@@ -30,7 +30,7 @@ def write_wav(path: Path, audio: np.ndarray) -> Path:
 def test_two_voices_are_told_apart_end_to_end(fresh_project: Layout, script: Callable[..., Result],
                                               tmp_path: Path) -> None:
     require_program("espeak-ng")
-    model = bundled_model_or_skip()
+    model = bundled_tiny_en()
     scene = dialogues.tts_dialogue("en")
     seconds = LEAD + scene.duration + 1
     make_video(fresh_project.films / "диалог.mp4", seconds, speech_at=LEAD, speech=write_wav(tmp_path / "d.wav",
