@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from pedpatterns.layout import Layout
@@ -97,6 +98,7 @@ def audio_links(page: str) -> list[str]:
     return re.findall(r'<audio controls preload="none" src="([^"]+)"', page)
 
 
+@pytest.mark.torch
 def test_segment_clips_play_offline_and_after_the_project_moves(lesson: dict, tmp_path: Path) -> None:
     """Real MP3 clips of a processed part: relative links that resolve from the page, here and moved."""
     layout = copy_project(lesson["root"], tmp_path / "здесь")

@@ -22,6 +22,9 @@ from tests.speakerkit import require_program
 SR = media.SAMPLE_RATE
 ACCURACY, SHARE = 0.90, 0.05
 
+# The default engine needs PyTorch (the fast tier runs without it); the MFCC baseline does not.
+ENGINES = [pytest.param(speakers.RESEMBLYZER, marks=pytest.mark.torch), speakers.MFCC]
+
 
 def separate(audio: np.ndarray, engine: str = speakers.DEFAULT_ENGINE) -> Speakers:
     return speakers.separate(audio, SR, segments.speech_mask(audio, SR), engine)
@@ -35,12 +38,14 @@ def assert_meets_goals(scene: dialogues.Dialogue, engine: str) -> None:
     assert abs(score.teacher_share - score.true_teacher_share) <= SHARE, (scene.name, engine, score)
 
 
+@pytest.mark.torch
 def test_default_engine_is_installed_by_make() -> None:
     """`make test` installs locks/speakers.txt: the default engine must be there."""
     assert speakers.resemblyzer_installed(), "python tools/make.py speakers (make test ставит его сам)"
 
 
 @pytest.mark.realvoice
+@pytest.mark.torch
 @pytest.mark.parametrize("seed", [0, 1])
 def test_turn_taking_between_real_voices(seed: int) -> None:
     """(a) A teacher and four pupils from ../shared/media: five voices, teacher's share right."""
@@ -57,7 +62,7 @@ def test_mfcc_baseline_hears_too_few_voices_in_real_speech() -> None:
 
 
 @pytest.mark.realvoice
-@pytest.mark.parametrize("engine", [speakers.RESEMBLYZER, speakers.MFCC])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_one_voice_is_all_teacher(engine: str) -> None:
     scene = dialogues.one_voice(require_shared_media())
     found = separate(scene.audio, engine)
@@ -67,7 +72,7 @@ def test_one_voice_is_all_teacher(engine: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
-@pytest.mark.parametrize("engine", [speakers.RESEMBLYZER, speakers.MFCC])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_tts_dialogue(language: str, engine: str) -> None:
     """(b) A two-voice dialogue spoken by the system's TTS, Russian and English."""
     require_program("espeak-ng")
@@ -77,6 +82,7 @@ def test_tts_dialogue(language: str, engine: str) -> None:
 
 
 @pytest.mark.realvoice
+@pytest.mark.torch
 def test_overlap_is_heard_as_speech_though_not_as_a_group() -> None:
     """(c) Two people at once, then one: all the speech is found and given to someone; "group" is not
     told apart (bench/bench_speakers.py reports the frame accuracy, well under the goals of (a) and (b))."""
@@ -89,6 +95,7 @@ def test_overlap_is_heard_as_speech_though_not_as_a_group() -> None:
     assert found.voices in (1, 2) and speakers.GROUP not in {t.speaker for t in found.turns}
 
 
+@pytest.mark.torch
 def test_silence_only() -> None:
     found = separate(np.zeros(10 * SR, dtype=np.float32))
     assert found.turns == [] and found.voices == 0 and "Речи не слышно" in found.note
@@ -106,6 +113,7 @@ def test_not_separated_leaves_cells_empty_and_says_how_to_enable() -> None:
     assert "turns" not in document and "speaker" not in document["words"][0]
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("layout_name, args", [
     ("mono", ["-ac", "1"]),
     ("stereo", ["-ac", "2"]),

@@ -30,7 +30,7 @@ VENV = ROOT / ".venv"
 LS_VENV = ROOT / ".venv-labelstudio"
 SUPPORTED = ((3, 10), (3, 12))
 # The tiers: `test` runs everything; `test-fast` needs neither Label Studio nor PyTorch.
-FAST_TIER = "not slow and not labelstudio"
+FAST_TIER = "not slow and not labelstudio and not torch"
 STEP_ENV: dict[str, str] = {}  # the environment of every step, set by main()
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import dialogues, speakers
@@ -27,6 +28,7 @@ def write_wav(path: Path, audio: np.ndarray) -> Path:
     return path
 
 
+@pytest.mark.torch
 def test_two_voices_are_told_apart_end_to_end(fresh_project: Layout, script: Callable[..., Result],
                                               tmp_path: Path) -> None:
     require_program("espeak-ng")
