@@ -92,6 +92,7 @@ def test_bundled_is_the_multilingual_base(base: speech.Recognizer) -> None:
     assert base.multilingual and base.model_name == "bundled"
 
 
+@pytest.mark.slow
 @pytest.mark.realvoice
 @pytest.mark.parametrize(("name", "reference"), RUSSIAN)
 def test_real_russian_voices_are_transcribed_offline(base: speech.Recognizer, name: str, reference: str) -> None:
@@ -107,6 +108,7 @@ def spread_voices(voices: str) -> tuple[list[np.ndarray], str, np.ndarray]:
     return [media.decode_audio(SHARED_MEDIA / name) for name, _ in RUSSIAN], "хорошо", media.decode_audio(JFK)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("voices", ["sample", pytest.param("real", marks=pytest.mark.realvoice)])
 def test_language_is_detected_from_speech_spread_over_the_part(base: speech.Recognizer, voices: str) -> None:
     """A minute of silence before Russian speech: the part's language is Russian; English alone is English."""
@@ -123,6 +125,7 @@ def test_language_is_detected_from_speech_spread_over_the_part(base: speech.Reco
     assert english == "en"
 
 
+@pytest.mark.slow
 def test_the_russian_sample_lesson_is_heard_as_russian(base: speech.Recognizer) -> None:
     audio = media.decode_audio(REPO_ROOT / "films" / "Урок русского языка 5 класс.mp4")
     language, probability = base.detect_language(audio)

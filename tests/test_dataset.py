@@ -82,6 +82,7 @@ def test_metadata_fields_and_copied_images(project: Layout) -> None:
     assert project.dataset_readme.read_text(encoding="utf-8") == README_TEXT
 
 
+@pytest.mark.slow
 def test_loads_with_datasets_imagefolder_labels_as_list(project: Layout, tmp_path: Path) -> None:
     build.build_dataset(project, labeled(project), patterns.default_patterns(), build.BuildOptions(test_share=0.5))
     seen = load_with_datasets(tmp_path, "imagefolder", str(project.dataset_foto))

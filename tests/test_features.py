@@ -33,6 +33,7 @@ def features_of(audio: np.ndarray, windows, words=()):  # type: ignore[no-untype
     ]
 
 
+@pytest.mark.slow
 def test_columns_are_exactly_the_schema() -> None:
     rows = features_of(voiced(4, 150), [(0.0, 4.0)])
     assert list(rows[0]) == list(schema.FEATURE_COLUMNS)

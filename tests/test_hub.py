@@ -55,6 +55,7 @@ def test_tags_are_dated_and_never_reused() -> None:
 # --- the staged folder and the card -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_staged_folder_loads_with_classlabel_list(built: Layout, tmp_path: Path) -> None:
     staged = stage(built, tmp_path / "staged")
     rows = [json.loads(line) for line in (staged / "train" / "metadata.jsonl").read_text("utf-8").splitlines()]

@@ -134,6 +134,7 @@ def test_one_part_and_local_weights_file_say_the_numbers_mean_nothing(tmp_path: 
     assert layout.image_model.is_file() and layout.mlb.is_file()
 
 
+@pytest.mark.slow
 def test_missing_weights_file_is_a_user_error(tmp_path: Path) -> None:
     layout = make_colour_labelled_project(tmp_path, n_parts=1, n_segments=2)
     with pytest.raises(UserError, match="не найден"):

@@ -215,6 +215,7 @@ def test_chooser_without_input_names_the_flag(part1_lesson: dict) -> None:
     assert code != 0 and "--part" in err
 
 
+@pytest.mark.slow
 def test_all_parts_in_two_jobs_keep_every_task(part1_lesson: dict) -> None:
     # Last on purpose: it processes parts 1 and 3 of the shared lesson.
     layout: Layout = part1_lesson["layout"]

@@ -54,6 +54,7 @@ def test_queue_offers_only_unlabelled_segments_with_predictions_in_ascending_sco
     assert min(gaps, default=999) >= 60.0  # never ten frames of one minute
 
 
+@pytest.mark.slow
 def test_the_command_writes_label_queue_json_and_refuses_without_models_in_russian(tmp_path: Path) -> None:
     layout = make_queue_project(tmp_path / "проект")
     command = [sys.executable, "-m", "pedpatterns.labelstudio", "queue", "--root", str(layout.root), "--batch", "5"]

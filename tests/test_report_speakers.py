@@ -121,6 +121,7 @@ def test_segment_clips_play_offline_and_after_the_project_moves(lesson: dict, tm
     assert data["talk"]["separated"] and data["talk"]["voices"] == 1 and data["talk"]["teacher_s"] > 5
 
 
+@pytest.mark.slow
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     """A real browser draws the page: the screenshot is a page, not a blank or an error."""
     chromium = require_program("chromium")

@@ -71,6 +71,7 @@ def test_one_voice_is_all_teacher(engine: str) -> None:
     assert_meets_goals(scene, engine)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["ru", "en"])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_tts_dialogue(language: str, engine: str) -> None:

@@ -22,6 +22,7 @@ def speech_with_silence() -> np.ndarray:
     return np.concatenate([silence, media.decode_audio(lesson_clip().path), silence])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [0, 8])
 def test_words_with_times_in_part_time(speech_with_silence: np.ndarray, batch_size: int) -> None:
     recognizer = speech.load_recognizer(bundled_tiny_en(), batch_size=batch_size)

@@ -49,6 +49,7 @@ def test_russian_word_forms_share_tokens() -> None:
     assert "вопр" in chars.vocabulary_  # a shared stem n-gram of three forms
 
 
+@pytest.mark.slow
 def test_lemmas_help_on_lessons_with_unseen_word_forms() -> None:
     """tools/measure_tokenizer.py over 10 seeds: micro-F1 0.783 with plain words, 0.830 with lemmas; here 3."""
     tool = load_tool("measure_tokenizer")

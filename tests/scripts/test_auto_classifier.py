@@ -108,6 +108,7 @@ def test_predict_asks_again_after_a_wrong_answer(project: Layout) -> None:
     assert project.list_parts()[2].stem in project.auto_labeled_videos()
 
 
+@pytest.mark.slow
 def test_predict_without_a_model_says_to_train_first(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "новый проект")
     layout.ensure_top_folders()
@@ -163,6 +164,7 @@ def test_imagenet_weights_offline_suggest_none_or_a_file(tmp_path: Path) -> None
     assert not layout.image_model.exists()
 
 
+@pytest.mark.slow
 def test_train_without_labels_is_a_russian_error(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "p")
     layout.ensure_top_folders()

@@ -183,6 +183,7 @@ def _write_outside_urls(layout: Layout, url: str) -> None:
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "says"), [
     ("нет файла", ("не найден", "Экспортируйте")),
     ("пустой файл", ("пуст", "Экспортируйте")),
@@ -212,6 +213,7 @@ def test_dataset_bad_labeled_csv(case: str, says: tuple[str, ...], labelled: Pat
     assert not layout.dataset_metadata("train").exists()
 
 
+@pytest.mark.slow
 def test_dataset_excel_semicolons_cp1251_is_read(labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
     text = layout.labeled_csv.read_text(encoding="utf-8")
@@ -226,6 +228,7 @@ def test_dataset_excel_semicolons_cp1251_is_read(labelled: Path, tmp_path: Path)
     assert len(written) == 18 and {p for r in written for p in r["labels"]} == {P1, P2, P3}
 
 
+@pytest.mark.slow
 def test_dataset_output_blocked_by_a_file(labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
     shutil.rmtree(layout.dataset_foto)
@@ -236,6 +239,7 @@ def test_dataset_output_blocked_by_a_file(labelled: Path, tmp_path: Path) -> Non
     assert_kept(before, layout.root)
 
 
+@pytest.mark.slow
 def test_dataset_confirmation_wrong_answer_then_end_of_input(built: Path, tmp_path: Path) -> None:
     layout = copy_project(built, tmp_path)
     before = tree(layout.root)
@@ -248,6 +252,7 @@ def test_dataset_confirmation_wrong_answer_then_end_of_input(built: Path, tmp_pa
 # --------------------------------------------------------------------------- upload_dataset.py
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("env_text", "encoding"), [
     ("HF_DATASET_REPO=ivanova/uroki\n", "utf-8"),
     ("HF_TOKEN=\nHF_DATASET_REPO=ivanova/uroki\n", "utf-8"),
@@ -262,6 +267,7 @@ def test_upload_env_without_token(env_text: str, encoding: str, built: Path, tmp
     assert_kept(before, layout.root)
 
 
+@pytest.mark.slow
 def test_upload_confirmation_wrong_answer_then_end_of_input(built: Path, tmp_path: Path) -> None:
     layout = copy_project(built, tmp_path)
     # Saved by Notepad as "Unicode" (UTF-16): the token must still be found, so the question is asked.
@@ -277,6 +283,7 @@ def test_upload_confirmation_wrong_answer_then_end_of_input(built: Path, tmp_pat
 # --------------------------------------------------------------------------- find_patterns.py
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "says"), [
     ("пустой файл", ("пуст", "Экспортируйте")),
     ("чужие колонки", ("нет колонок", "экспорт Label Studio")),
@@ -294,6 +301,7 @@ def test_find_patterns_bad_labeled_csv(case: str, says: tuple[str, ...], labelle
 
 
 
+@pytest.mark.slow
 def test_find_patterns_reports_blocked_by_a_file_is_refused_before_training(labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
     (layout.new_videos / "новый урок.mp4").write_bytes(b"")
@@ -307,6 +315,7 @@ def test_find_patterns_reports_blocked_by_a_file_is_refused_before_training(labe
 # --------------------------------------------------------------------------- auto_classifier.py
 
 
+@pytest.mark.slow
 def test_train_output_blocked_by_a_folder(labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
     layout.image_model.mkdir()

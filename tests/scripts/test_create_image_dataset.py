@@ -16,6 +16,7 @@ def project(tmp_path: Path) -> Layout:
     return build_project(tmp_path / "мой проект")
 
 
+@pytest.mark.slow
 def test_script_builds_replaces_with_yes_and_refuses_without_answer(project: Layout, tmp_path: Path) -> None:
     env = offline_env(tmp_path)
     done = run_script("create_image_dataset.py", "--root", str(project.root), env=env)
@@ -36,6 +37,7 @@ def test_script_builds_replaces_with_yes_and_refuses_without_answer(project: Lay
     assert not project.dataset_split("test").exists() and len(read_split(project, "train")) == 16
 
 
+@pytest.mark.slow
 def test_script_errors_are_russian_without_traceback(project: Layout, tmp_path: Path) -> None:
     env = offline_env(tmp_path)
     missing = run_script("create_image_dataset.py", "--root", str(project.root), "--labels", "нет.csv", env=env)

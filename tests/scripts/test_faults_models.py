@@ -202,6 +202,7 @@ def _lesson_project(tmp_path: Path) -> Layout:
     return layout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["joblib прежней версии", "skops заменён на pickle", "чужой тип в skops"])
 def test_text_model_files_are_never_executed(case: str, tmp_path: Path) -> None:
     """find_patterns.py warns that the model is not used, still writes the lesson report, runs no code."""
@@ -227,6 +228,7 @@ def test_text_model_files_are_never_executed(case: str, tmp_path: Path) -> None:
     assert json.loads(layout.report_json("Урок 1").read_text(encoding="utf-8"))["model"] is None
 
 
+@pytest.mark.slow
 def test_untrusted_text_model_is_not_retrained_over_when_labels_exist(tmp_path: Path) -> None:
     """With labeled.csv beside it, a model naming foreign types is still refused, not silently replaced."""
     layout = _lesson_project(tmp_path)
@@ -330,6 +332,7 @@ def _write_label_fault(case: str, layout: Layout) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(LABEL_FAULTS))
 def test_dataset_refuses_damaged_label_exports(case: str, labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
@@ -343,6 +346,7 @@ def test_dataset_refuses_damaged_label_exports(case: str, labelled: Path, tmp_pa
     assert not layout.dataset_metadata("train").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["нулевой байт в CSV", "вложенность 100000", "result — число"])
 def test_train_refuses_damaged_label_exports_before_training(case: str, labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
@@ -362,6 +366,7 @@ def _metadata(layout: Layout) -> dict[str, list[dict]]:
             for split in ("train", "test") if layout.dataset_metadata(split).is_file()}
 
 
+@pytest.mark.slow
 def test_every_annotation_exported_twice_counts_once(labelled: Path, tmp_path: Path) -> None:
     original = copy_project(labelled, tmp_path / "как есть")
     assert_ok(run_script("create_image_dataset.py", "--yes", root=original.root))
@@ -375,6 +380,7 @@ def test_every_annotation_exported_twice_counts_once(labelled: Path, tmp_path: P
     assert {r["annotators"] for split in _metadata(doubled).values() for r in split} == {1}
 
 
+@pytest.mark.slow
 def test_one_expert_annotating_a_task_twice_counts_once_the_later_answer(labelled: Path, tmp_path: Path) -> None:
     layout = copy_project(labelled, tmp_path)
     columns, rows = _csv_rows(layout)
@@ -434,6 +440,7 @@ METADATA_FAULTS: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(METADATA_FAULTS))
 def test_upload_dry_run_checks_metadata_before_staging(case: str, built: Path, tmp_path: Path) -> None:
     layout = copy_project(built, tmp_path)
@@ -449,6 +456,7 @@ def test_upload_dry_run_checks_metadata_before_staging(case: str, built: Path, t
     assert "hf_secret" not in result.out + result.err
 
 
+@pytest.mark.slow
 def test_upload_dry_run_refuses_damaged_patterns_json(built: Path, tmp_path: Path) -> None:
     layout = copy_project(built, tmp_path)
     layout.dataset_patterns.write_text('{"Паттерн": 1}', encoding="utf-8")
@@ -459,6 +467,7 @@ def test_upload_dry_run_refuses_damaged_patterns_json(built: Path, tmp_path: Pat
     assert not layout.hub_preview.exists()
 
 
+@pytest.mark.slow
 def test_upload_dry_run_of_a_sound_dataset_stages_no_secret(built: Path, tmp_path: Path) -> None:
     """The control: the same project unedited is staged, and the token is still nowhere but .env."""
     layout = copy_project(built, tmp_path)
@@ -539,6 +548,7 @@ def test_bad_flag_value_is_refused_where_it_is_parsed(script: str, flag: str, va
         assert value in result.err  # the message repeats what was typed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("script", "flag", "value"), [
     ("find_patterns.py", "--threshold", "0,5"), ("auto_classifier.py", "--alpha", "0.35"),
     ("create_image_dataset.py", "--test-share", "0"), ("prepare_data.py", "--asr-batch-size", "0"),

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
@@ -18,6 +19,7 @@ def _run(*args: str, cwd: Path) -> Result:
     return run_script("find_patterns.py", *args, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_without_labels_writes_the_metrics_report_and_asks_for_labels(tmp_path: Path) -> None:
     root = tmp_path / "проект урока"
     lay = Layout(root)
@@ -33,6 +35,7 @@ def test_without_labels_writes_the_metrics_report_and_asks_for_labels(tmp_path: 
     assert not lay.text_model.exists()
 
 
+@pytest.mark.slow
 def test_with_labels_predicts_patterns_for_every_video_and_summarises(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     make_labelled_project(lay, n_films=3, per_part=12)
@@ -53,6 +56,7 @@ def test_with_labels_predicts_patterns_for_every_video_and_summarises(tmp_path: 
     assert lay.reports_index.is_file()
 
 
+@pytest.mark.slow
 def test_one_video_by_number_and_bad_choice_is_russian(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     make_known_lesson(lay, "Урок 1")
@@ -67,6 +71,7 @@ def test_one_video_by_number_and_bad_choice_is_russian(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
 
 
+@pytest.mark.slow
 def test_unprocessed_video_and_empty_folder_are_russian_messages(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     result = _run("--root", str(tmp_path), cwd=tmp_path)
@@ -77,6 +82,7 @@ def test_unprocessed_video_and_empty_folder_are_russian_messages(tmp_path: Path)
     assert result.returncode == 1 and "Новый урок.mp4" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
     lay = Layout(tmp_path)
     make_labelled_project(lay, n_films=2, per_part=8)
@@ -93,6 +99,7 @@ def test_find_patterns_never_imports_tensorflow(tmp_path: Path) -> None:
     assert lay.report_html("Урок 1").is_file()
 
 
+@pytest.mark.slow
 def test_a_real_new_video_is_cut_recognised_and_reported(tmp_path: Path) -> None:
     """The whole path through Part 1: a real video in new_videos/ gets parts, a transcript and a report."""
     clip = lesson_clip()

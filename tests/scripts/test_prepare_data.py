@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
+
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import speech
 from pedpatterns.schema import read_segment_rows
@@ -20,6 +22,7 @@ def test_script_exit_code_for_a_text_file_named_mp4(fresh_project: Layout, scrip
     assert list(fresh_project.part_films.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_russian_part_with_language_auto_says_what_it_heard(fresh_project: Layout,
                                                                script: Callable[..., Result]) -> None:
     """The bundled multilingual model, offline: the language is detected once, printed, and kept.
@@ -39,6 +42,7 @@ def test_a_russian_part_with_language_auto_says_what_it_heard(fresh_project: Lay
     assert speech.word_error_rate(clip.text, text) <= 0.4, text
 
 
+@pytest.mark.slow
 def test_two_workers_on_a_fresh_install_leave_librosa_usable(fresh_project: Layout,
                                                              script: Callable[..., Result]) -> None:
     """Numba caches librosa's compiled code on first use: two forked workers used to write it at once,

@@ -28,6 +28,7 @@ def write_wav(path: Path, audio: np.ndarray) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.torch
 def test_two_voices_are_told_apart_end_to_end(fresh_project: Layout, script: Callable[..., Result],
                                               tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from praatio import textgrid
 from pympi import Elan
 
@@ -14,6 +15,7 @@ from tests.faultkit import FAST_TRAIN, assert_ok, assert_refused, run_script
 from tests.researchkit import A, B, C, make_two_expert_project
 
 
+@pytest.mark.slow
 def test_create_image_dataset_prints_and_writes_the_experts_agreement(tmp_path: Path) -> None:
     layout = make_two_expert_project(tmp_path / "проект")
     (tmp_path / "паттерны.txt").write_text(f"{A}\n{B}\n{C}\n", encoding="utf-8")
@@ -29,6 +31,7 @@ def test_create_image_dataset_prints_and_writes_the_experts_agreement(tmp_path: 
     assert "dataset_foto/agreement.csv" in result.out
 
 
+@pytest.mark.slow
 def test_one_expert_only_is_said_and_the_dataset_is_still_built(tmp_path: Path) -> None:
     layout = make_two_expert_project(tmp_path / "проект", one_expert=True)
     result = run_script("create_image_dataset.py", "--yes", root=layout.root)
@@ -37,6 +40,7 @@ def test_one_expert_only_is_said_and_the_dataset_is_still_built(tmp_path: Path) 
     assert json.loads(layout.dataset_agreement_json.read_text(encoding="utf-8"))["per_pattern"] == []
 
 
+@pytest.mark.slow
 def test_auto_classifier_prints_the_experts_agreement_as_its_ceiling(tmp_path: Path) -> None:
     layout = make_two_expert_project(tmp_path / "проект")
     result = run_script("auto_classifier.py", "--mode", "train", *FAST_TRAIN, root=layout.root, timeout=600)
@@ -46,6 +50,7 @@ def test_auto_classifier_prints_the_experts_agreement_as_its_ceiling(tmp_path: P
     assert report["experts"]["segments_with_two_or_more"] == 20
 
 
+@pytest.mark.slow
 def test_find_patterns_writes_praat_elan_and_lessons_over_time(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "проект")
     make_labelled_project(layout, n_films=3, per_part=12)

@@ -28,6 +28,7 @@ def built(tmp_path: Path) -> Layout:
     return project_with_dataset(tmp_path)
 
 
+@pytest.mark.slow
 def test_dry_run_stages_card_and_contacts_nothing(built: Layout, tmp_path: Path) -> None:
     env = offline_env(tmp_path)
     done = run_script("upload_dataset.py", "--root", str(built.root), "--dry-run", env=env)
@@ -43,6 +44,7 @@ def test_dry_run_stages_card_and_contacts_nothing(built: Layout, tmp_path: Path)
     assert not [p for p in built.root.iterdir() if p.name.startswith(TMP_PREFIX)]
 
 
+@pytest.mark.slow
 def test_missing_dataset_token_or_repo_are_explained(tmp_path: Path) -> None:
     env = offline_env(tmp_path)
     empty = build_project(tmp_path / "пустой")
@@ -61,6 +63,7 @@ def test_missing_dataset_token_or_repo_are_explained(tmp_path: Path) -> None:
     assert FAKE_TOKEN not in no_repo.stdout + no_repo.stderr
 
 
+@pytest.mark.slow
 def test_upload_network_failure_exit_code_and_token_never_printed(built: Layout, tmp_path: Path) -> None:
     built.env_file.write_text(f"HF_TOKEN={FAKE_TOKEN}\nHF_DATASET_REPO={REPO}\n", encoding="utf-8")
     env = offline_env(tmp_path)
