@@ -25,7 +25,7 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import speech
+from pedpatterns.prepare import features, speech
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
 from tests.lessonkit import load_tool
 from tests.part1_helpers import NO_SHARED_MEDIA, bundled_tiny_en, lesson_clip, make_video, require_shared_media
@@ -37,6 +37,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("model-cache")
     os.environ["PEDPATTERNS_CACHE"] = str(folder)  # the scripts the tests start inherit it
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def librosa_compiled() -> None:
+    """librosa's numba code compiled (or loaded from its cache) before any test's clock starts: on a fresh install
+    the first compile takes about 20 s, a cost of the install and not of the test that happens to come first
+    (tests/tiers.py times each test's body)."""
+    features.warm_up()
 
 
 @pytest.fixture(scope="session")

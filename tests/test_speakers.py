@@ -156,6 +156,7 @@ def test_words_carry_their_speaker() -> None:
     json.dumps(document)  # plain numbers, not numpy ones
 
 
+@pytest.mark.slow  # may install festival with apt
 def test_festival_russian_voice_is_installed_or_installable() -> None:
     """The Russian TTS dialogue uses festival's msu_ru_nsh_clunits; espeak-ng is the fallback."""
     require_program("text2wave")
