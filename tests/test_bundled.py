@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ def cache_contents(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
 
 
+@pytest.mark.slow
 def test_assembled_once_into_the_cache_and_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = bundled.model_dir(bundled.BASE, tmp_path)
     assert "один раз" in capsys.readouterr().out
@@ -47,6 +49,39 @@ def test_a_damaged_copy_in_the_cache_is_joined_again(tmp_path: Path) -> None:
         handle.truncate(model.stat().st_size // 2)
     assert bundled.model_dir(bundled.BASE, tmp_path) == folder
     assert sha256(model) == bundled.BASE.sha256["model.bin"]
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    """Change one byte in place and put the file's times back: what a failing disk or a stray write leaves."""
+    before = path.stat()
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["model.bin", "tokenizer.json"])
+def test_a_byte_flipped_in_place_with_its_time_restored_is_caught_and_joined_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    folder = bundled.model_dir(bundled.BASE, tmp_path)
+    capsys.readouterr()
+    damaged = folder / name
+    flip_byte(damaged, damaged.stat().st_size // 2)
+    (folder / ".verified.json").write_text("{}", encoding="utf-8")  # an older version's stamp is not trusted
+    assert not bundled.is_assembled(bundled.BASE, tmp_path)
+    assert bundled.model_dir(bundled.BASE, tmp_path) == folder
+    out = capsys.readouterr().out
+    assert "повреждена" in out and name in out and "заново" in out
+    assert sha256(damaged) == bundled.BASE.sha256[name]  # the flipped byte is gone
+    assert bundled.model_dir(bundled.BASE, tmp_path) == folder
+    assert capsys.readouterr().out == ""  # whole again: nothing to say
+    assert cache_contents(tmp_path) == [folder.name]
 
 
 def test_a_wrong_join_is_a_message_and_leaves_nothing(tmp_path: Path) -> None:
