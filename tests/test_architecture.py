@@ -38,7 +38,8 @@ def test_every_stage_has_its_room() -> None:
     rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert rooms == {"cli", "prepare", "labelstudio", "dataset", "models", "report"}
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}  # python -m pedpatterns doctor
-    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic"}
+    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic",
+                      "optional"}
 
 
 def test_bench_and_tools_stand_without_tests() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,20 @@ def test_before_anything_is_installed_it_says_to_install(fresh_project: Layout) 
 def test_a_project_folder_nobody_can_write_to_blocks(tmp_path: Path) -> None:
     check = doctor.check_writable(Layout(tmp_path / "нет такой папки" / "проект"))
     assert check.status == doctor.BLOCK and "нельзя писать" in check.found
+
+
+@pytest.mark.slow
+def test_a_pytorch_that_cannot_load_is_a_warning_with_the_reason(fresh_project: Layout, tmp_path: Path) -> None:
+    """Installed but broken (a missing system library) is not «OK»: doctor imports it, as prepare_data does."""
+    site = tmp_path / "broken-site" / "torch"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text("raise OSError('libtorch_cpu.so: cannot open shared object file')\n",
+                                      encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "pedpatterns", "doctor", "--root", str(fresh_project.root)],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(site.parent)})
+    said = result.stdout + result.stderr
+    assert "Traceback" not in said, said
+    line = next(line for line in said.splitlines() if "Кто говорит" in line)
+    assert "не загружается" in line and "libtorch_cpu.so" in line, said
+    assert "python tools/make.py speakers" in said and "--speakers mfcc" in said, said

@@ -198,10 +198,19 @@ def check_label_studio(root: Path) -> Check:
 
 
 def check_speakers() -> Check:
-    if all(importlib.util.find_spec(name) is not None for name in ("torch", "resemblyzer")):
-        return Check("Кто говорит", OK, "движок resemblyzer (PyTorch для процессора)")
-    return Check("Кто говорит", WARN, "PyTorch или Resemblyzer не установлены: голоса разделит простой движок mfcc",
-                 "python tools/make.py speakers (или запускайте с --speakers mfcc)")
+    """Imported, not only looked up: a PyTorch installed but unable to load passes ``find_spec``."""
+    from pedpatterns import optional
+
+    try:
+        optional.load("torch", "PyTorch")
+        optional.load("resemblyzer", "Resemblyzer")
+    except optional.Unavailable as exc:
+        if exc.installed:
+            return Check("Кто говорит", WARN, f"{exc.reason}: голоса разделит простой движок mfcc",
+                         "переустановите: python tools/make.py speakers (или запускайте с --speakers mfcc)")
+        return Check("Кто говорит", WARN, "PyTorch или Resemblyzer не установлены: голоса разделит простой движок "
+                     "mfcc", "python tools/make.py speakers (или запускайте с --speakers mfcc)")
+    return Check("Кто говорит", OK, "движок resemblyzer (PyTorch для процессора)")
 
 
 def run_checks(layout: Layout) -> list[Check]:

@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import urlsplit
 
+from pedpatterns import optional
 from pedpatterns.errors import UserError
 from pedpatterns.prepare.options import SCHEDULER_ENV, ExecutorOptions
 
@@ -66,6 +67,7 @@ def check_reachable(address: str) -> None:
     A bare TCP connect says «refused» or «no such host» at once; Dask's own handshake follows,
     because a proxy or a firewall may accept a connection that no scheduler answers.
     """
+    _distributed()
     parts = urlsplit(address)
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_SECONDS).close()
@@ -77,7 +79,7 @@ def check_reachable(address: str) -> None:
 
 
 async def _handshake(address: str) -> None:
-    from distributed.comm import connect
+    from distributed.comm import connect  # loaded by check_reachable (_distributed) before
     from distributed.security import Security
 
     comm = await connect(address, timeout=CONNECT_SECONDS, **Security().get_connection_args("client"))
@@ -103,8 +105,46 @@ def _unreachable(address: str, exc: BaseException, reason: str = "") -> UserErro
     )
 
 
+def _distributed() -> Any:
+    """Dask distributed, quiet on stderr; a missing or broken install is a Russian message, not a traceback."""
+    try:
+        distributed = optional.load("distributed", "Dask distributed")
+    except optional.Unavailable as exc:
+        raise UserError(
+            f"Кластер Dask недоступен на этой машине: {exc.reason}. Переустановите зависимости: "
+            "python tools/make.py install (или make install); или обработайте части на этой машине: уберите "
+            f"--cluster (и переменную {SCHEDULER_ENV}) и укажите --jobs N."
+        ) from None
+    _quiet_dask()
+    return distributed
+
+
+# Loggers that write to stderr in the client process: Dask's own, and the event loops under it.
+DASK_LOGGERS = ("distributed", "tornado", "bokeh", "asyncio")
+
+
+def _quiet_dask() -> None:
+    """Nothing of Dask's own logging reaches the user's terminal: the Russian message alone says what happened.
+
+    distributed attaches stderr handlers to its loggers when imported; a scheduler that dies mid-run
+    makes them print tracebacks and reconnect attempts (about twenty lines) above the one message that
+    matters, and so do the client's finalizers at exit. The scheduler's and the workers' own logs keep
+    the details; this process drops its copy.
+    """
+    import logging
+
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".", 1)[0] in DASK_LOGGERS]
+    for name in {*DASK_LOGGERS, *names}:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+        logger.setLevel(logging.CRITICAL + 1)
+
+
 def _connect(address: str) -> Any:
-    from distributed import Client
+    Client = _distributed().Client
 
     try:
         client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
@@ -251,7 +291,7 @@ def _stop_pool(pool: cf.ProcessPoolExecutor, grace: float = STOP_SECONDS) -> Non
 
 try:  # psutil comes with Dask distributed; without it only the listed workers are stopped
     from psutil import NoSuchProcess as _NoSuchProcess
-except ImportError:  # pragma: no cover
+except Exception:  # pragma: no cover  (absent, or installed and broken)
     class _NoSuchProcess(Exception):  # type: ignore[no-redef]
         pass
 

@@ -63,6 +63,7 @@ class PartResult:
     set_aside: Path | None = None  # where the labelled old version of this part was moved
     language_probability: float | None = None  # None: the language was given, not detected
     worker: str = ""  # the Dask worker that processed the part; empty on this machine
+    fallback: str = ""  # why the chosen speaker engine was not used (said on the terminal, not only in the files)
 
 
 def locate_part(layout: Layout, part_path: Path) -> Part:
@@ -208,8 +209,9 @@ def _process_part(
         aside = None
         if layout.part_dir(name).is_dir() and labelled_parts(layout, [name]):
             aside, _ = retire_processed(layout, [name])  # the experts' frames are kept, not overwritten
+    fallback = voices.note if options.speakers != speakers.NONE and not voices.separated else ""
     return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside,
-                      transcript.language_probability)
+                      transcript.language_probability, fallback=fallback)
 
 
 def _default_patterns() -> list[str]:
@@ -234,6 +236,9 @@ def print_language(result: PartResult) -> None:
         print(line, flush=True)
 
 
+_said: set[str] = set()  # the fallback notes already printed by this process
+
+
 def print_result(result: PartResult) -> None:
     """One line per part as it finishes (with the worker, on a cluster), its language, a set-aside version."""
     if result.skipped:
@@ -242,6 +247,9 @@ def print_result(result: PartResult) -> None:
         on = f" (рабочий {result.worker})" if result.worker else ""
         print(f"Часть {result.part}: {len(result.rows)} сегментов за {result.seconds:.0f} с{on}.", flush=True)
         print_language(result)
+        if result.fallback and result.fallback not in _said:  # once per run, not once per part
+            _said.add(result.fallback)
+            print(f"  Внимание: {result.fallback}", flush=True)
     if result.set_aside:
         print(f"  Прежняя версия части размечена экспертами: она не удалена, а перенесена в «{result.set_aside}».")
 

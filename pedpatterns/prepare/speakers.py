@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from pedpatterns import optional
 from pedpatterns.errors import UserError
 from pedpatterns.prepare.options import DEFAULT_SPEAKER_ENGINE as DEFAULT_ENGINE
 from pedpatterns.prepare.options import MFCC, NONE, RESEMBLYZER
@@ -182,24 +183,41 @@ def mfcc_vectors(audio: np.ndarray, sample_rate: int, windows: Sequence[tuple[fl
 
 
 def resemblyzer_installed() -> bool:
-    """Whether PyTorch and Resemblyzer can be imported (the optional requirements-speakers.txt)."""
-    import importlib.util
+    """Whether PyTorch and Resemblyzer load (the optional requirements-speakers.txt)."""
+    return not resemblyzer_problem()
 
-    return all(importlib.util.find_spec(name) is not None for name in ("torch", "resemblyzer"))
+
+@functools.cache
+def resemblyzer_problem() -> str:
+    """Empty when PyTorch and Resemblyzer load; else the note saying why voices are not told apart.
+
+    They are imported, not merely looked up: a PyTorch that is installed but cannot load (a missing
+    system library, a wheel for another CPU) is found by ``find_spec`` all the same. Once per process.
+    """
+    try:
+        optional.load("torch", "PyTorch")
+        optional.load("resemblyzer", "Resemblyzer")
+    except optional.Unavailable as exc:
+        return NOT_INSTALLED if not exc.installed else BROKEN.format(reason=exc.reason)
+    return ""
 
 
 NOT_INSTALLED = ("Голоса не разделены: движок resemblyzer не установлен (ему нужен PyTorch). Установите его: "
                  "python tools/make.py speakers (или make speakers; make demo и make test ставят его сами) — "
                  "и обработайте часть заново с --force; или выберите движок без PyTorch: --speakers mfcc.")
+BROKEN = ("Голоса не разделены: движок resemblyzer не загружается ({reason}). Переустановите его: "
+          "python tools/make.py speakers (или make speakers) — и обработайте часть заново с --force; "
+          "или выберите движок без PyTorch: --speakers mfcc.")
 
 
 @functools.cache
 def _voice_encoder() -> Any:
     """Resemblyzer's encoder, loaded once per process (weights from inside its package)."""
-    try:
-        from resemblyzer import VoiceEncoder  # imports torch
-    except ImportError:
-        raise UserError(NOT_INSTALLED) from None
+    problem = resemblyzer_problem()
+    if problem:
+        raise UserError(problem)
+    from resemblyzer import VoiceEncoder
+
     return VoiceEncoder("cpu", verbose=False)
 
 
@@ -400,8 +418,8 @@ def separate(audio: np.ndarray, sample_rate: int, mask: SpeechMask, engine: str 
         raise UserError(f"Неизвестный движок голосов «{engine}». Выберите один из: {', '.join(ENGINES)}.")
     if engine == NONE:
         return Speakers(NONE, note="Голоса не разделялись (--speakers none). " + ENABLE_HINT)
-    if engine == RESEMBLYZER and not resemblyzer_installed():
-        return Speakers(NONE, note=NOT_INSTALLED)
+    if engine == RESEMBLYZER and resemblyzer_problem():
+        return Speakers(NONE, note=resemblyzer_problem())
     regions = speech_regions(mask)
     if not regions:
         return Speakers(engine, [], 0, "Речи не слышно: голоса разделять не в чем.")

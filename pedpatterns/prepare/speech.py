@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from pedpatterns import optional
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import bundled
 from pedpatterns.prepare.media import SAMPLE_RATE
@@ -287,10 +288,12 @@ def _faster_transcribe(
 
 def _load_openai(model: str) -> Any:
     try:
-        import whisper
-    except ImportError:
+        whisper = optional.load("whisper", "openai-whisper")
+    except optional.Unavailable as exc:
+        what = ("Движок openai-whisper не установлен. Установите его" if not exc.installed else
+                f"Движок openai-whisper не загружается ({exc.reason}). Переустановите его")
         raise UserError(
-            "Движок openai-whisper не установлен. Установите его (PyTorch для процессора и openai-whisper):\n"
+            f"{what} (PyTorch для процессора и openai-whisper):\n"
             "  python tools/make.py openai-whisper   (или make openai-whisper)\n"
             "или используйте движок по умолчанию: --asr-engine faster-whisper."
         ) from None

@@ -56,6 +56,7 @@ def free_port() -> int:
 class Cluster:
     address: str
     workers: dict[str, subprocess.Popen]
+    scheduler: subprocess.Popen
 
     def busy(self) -> dict[str, int]:
         """How many parts the scheduler has handed to each worker by name (running or next in line)."""
@@ -87,7 +88,8 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         started.append(process)
         return process
 
-    start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard")
+    scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                      "--no-dashboard")
     workers = {name: start(name, "worker", address, "--name", name, "--nthreads", "1", "--nworkers", "1",
                            "--no-nanny", "--no-dashboard", "--host", "127.0.0.1",
                            "--local-directory", str(home / name))
@@ -95,7 +97,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     try:
         with Client(address, timeout=60, set_as_default=False) as client:
             client.wait_for_workers(len(WORKERS), timeout=120)
-        yield Cluster(address, workers)
+        yield Cluster(address, workers, scheduler)
     finally:
         for process in reversed(started):
             process.kill()
@@ -237,6 +239,27 @@ def test_ctrl_c_on_the_client_then_the_same_command_finishes(cluster: Cluster, t
 
     again = run_script("prepare_data.py", *args, root=layout.root)
     assert_whole_after_resume(layout, again)
+
+
+def test_a_dying_scheduler_is_told_not_dumped(cluster: Cluster, tmp_path: Path, model: str) -> None:
+    """The scheduler killed mid-run: the Russian message alone on stderr, none of Dask's log; a rerun is whole."""
+    layout = two_films(tmp_path / "проект", seconds=45)
+    args = ["--all-films", "--cluster", cluster.address, "--whisper-model", model, *PROCESS]
+    process = start_script("prepare_data.py", *args, root=layout.root)
+    deadline = time.monotonic() + 120
+    while not any(cluster.busy().values()):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.1)
+    cluster.scheduler.kill()
+    cluster.scheduler.wait(10)
+    code = process.wait(180)
+    out, err = process.stdout.read(), process.stderr.read()
+    assert code == 1, out + err
+    assert "Traceback" not in err and "distributed." not in err and "tornado" not in err, err
+    message = err.strip()
+    assert message.startswith("Ошибка:") and "планировщик" in message, err  # nothing before the message
+    assert "Ошибка:" not in message[1:], err  # and one message, not one per part
+    assert not leftovers(layout.root), leftovers(layout.root)
 
 
 def assert_whole_after_resume(layout: Layout, result: Result) -> None:
