@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     pattern_list = patterns.load_patterns(args.patterns)
     fsutil.check_file_target(layout.tasks_json)  # refused now, not after minutes of processing
+    from pedpatterns.labelstudio.tasks import read_tasks
+
+    read_tasks(layout.tasks_json)  # a damaged tasks.json too: its tasks are rewritten only at the end
     options = flags.options_from_args(args, patterns=pattern_list, force=args.force)
     where = flags.executor_options_from_args(args)
 

@@ -132,3 +132,38 @@ def test_labels_made_before_a_forced_recut_are_not_joined_with_the_new_frames(pr
     os.utime(csv_path)  # a fresh export, made on the new version: every answer counts again
     assert list(load_labeled_segments(project, csv_path, known_patterns=[P1, P2]).frame["segment"]) == [0, 1]
 
+
+
+# --- tasks.json at the reading edge (issue «Trust, second round») -----------------------------
+
+_TASK = '{"data": {"part": "Урок_part001", "segment": 0, "image": "x"}}'
+BAD_TASKS = {
+    "обрезан": "[" + _TASK[:30],
+    "не JSON": "задачи",
+    "объект": _TASK,
+    "не объекты": "[1, \"две\", null]",
+    "без data": '[{"id": 1}]',
+    "data строкой": '[{"data": "x"}]',
+    "BOM и мусор": "\ufeff[" + _TASK + ",",
+    "вложенность": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("case", BAD_TASKS)
+def test_a_damaged_tasks_json_is_named(tmp_path: Path, case: str) -> None:
+    from pedpatterns.labelstudio.tasks import read_tasks
+
+    path = tmp_path / "tasks.json"
+    path.write_text(BAD_TASKS[case], encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        read_tasks(path)
+    assert str(path) in error.value.message and "prepare_data.py" in error.value.message
+
+
+@pytest.mark.parametrize(("text", "count"), [("", 0), ("  \n", 0), ("\ufeff[" + _TASK + "]", 1), ("[]", 0)])
+def test_an_empty_or_bom_tasks_json_is_read(tmp_path: Path, text: str, count: int) -> None:
+    from pedpatterns.labelstudio.tasks import read_tasks
+
+    path = tmp_path / "tasks.json"
+    path.write_text(text, encoding="utf-8")
+    assert len(read_tasks(path)) == count

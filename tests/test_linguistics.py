@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from itertools import pairwise
 from pathlib import Path
 
@@ -87,3 +88,55 @@ def test_without_speakers_or_labels_those_tiers_are_left_out(tmp_path: Path) -> 
     assert grid.tierNames == (linguistics.WORDS, linguistics.SEGMENTS, linguistics.QUESTIONS)
     eaf = Elan.Eaf(str(folder / f"{part}.eaf"))
     assert set(eaf.get_tier_names()) == set(grid.tierNames)
+
+
+# --- words ELAN and Praat could not open (issue «Trust, second round») ------------------------
+
+_FORBIDDEN = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xD800, 0xDBFF, 0xDC00, 0xDFFF,
+                               0xFFFE, 0xFFFF)]
+
+
+def test_xml_safe_keeps_only_what_xml_allows() -> None:
+    for char in _FORBIDDEN:
+        assert linguistics.xml_safe(f"да{char}нет") == "данет", repr(char)
+    assert linguistics.xml_safe(" два\tслова\r\nи\u2028ещё ") == "два слова и ещё"
+    assert linguistics.xml_safe('«кто?» <b> & "ты" 😀 \U0010fffd') == '«кто?» <b> & "ты" 😀 \U0010fffd'
+
+
+@pytest.mark.parametrize("word", [
+    "Кто\x00 ответит?", "\x01\x02\x1f", "ок\ufffe\uffff", "лишь\ud800половина", "\udc80",
+    '<tag a="1"> & ]]> "кавычки"', "перевод\nстроки\r\tи таб", "\x0b\x0c", "5",
+])
+def test_every_written_file_opens_whatever_the_words_hold(tmp_path: Path, word: str) -> None:
+    transcript = {
+        "duration": 6.0,
+        "words": [{"start": 0.5, "end": 1.5, "word": word, "speaker": "teacher"},
+                  {"start": 2.0, "end": 3.0, "word": "Почему\x07?", "speaker": "pupil\x00"}],
+        "turns": [{"start": 0.5, "end": 1.5, "speaker": "teacher"}, {"start": 2.0, "end": 3.0, "speaker": "x\x1b"}],
+    }
+    segments = [{"segment": 0, "start": 0.0, "end": 6.0}]
+    patterns = {linguistics.EXPERTS: {0: [f"Паттерн\x00 {word}"]}}
+    tiers, duration = linguistics.part_tiers(transcript, segments, patterns)
+    grid_path = linguistics.write_textgrid(tmp_path / "часть.TextGrid", tiers, duration)
+    eaf_path = linguistics.write_eaf(tmp_path / "часть.eaf", tiers)
+
+    ET.parse(eaf_path)  # well-formed XML: what ELAN needs before anything else
+    eaf = Elan.Eaf(str(eaf_path))
+    grid = textgrid.openTextgrid(str(grid_path), includeEmptyIntervals=False)
+    expected = linguistics.xml_safe(word)
+    for name in tiers:
+        from_elan = [label for _, _, label in eaf.get_annotation_data_for_tier(name)]
+        from_praat = [entry.label for entry in grid.getTier(name).entries]
+        assert from_elan == from_praat == [iv.label for iv in tiers[name]], name
+        assert not any(c in label for label in from_elan for c in _FORBIDDEN), (name, from_elan)
+    words = [label for _, _, label in eaf.get_annotation_data_for_tier(linguistics.WORDS)]
+    assert words == ([expected] if expected else []) + ["Почему?"]
+    assert [label for _, _, label in eaf.get_annotation_data_for_tier(linguistics.SPEAKERS)] == ["учитель", "x"]
+
+
+def test_intervals_without_a_finite_time_are_left_out(tmp_path: Path) -> None:
+    tiers = {linguistics.WORDS: linguistics._clean(
+        [linguistics.Interval(float("nan"), 1.0, "а"), linguistics.Interval(0.0, float("inf"), "б"),
+         linguistics.Interval(1.0, 2.0, "в")], 3.0)}
+    assert tiers[linguistics.WORDS] == [linguistics.Interval(1.0, 2.0, "в")]
+    Elan.Eaf(str(linguistics.write_eaf(tmp_path / "a.eaf", tiers)))

@@ -140,3 +140,107 @@ def test_processed_video_is_reused_and_a_broken_one_is_a_russian_message(tmp_pat
     with pytest.raises(UserError, match=r"Другой урок\.mp4"):
         processed_parts_for_video(lay, broken, options, 10.0)
     assert not list(lay.part_films.glob("Другой урок*"))
+
+
+# --- damaged or foreign files at the reading edge (issue «Trust, second round») ---------------
+
+_WORD = '{"start": 0.5, "end": 1.0, "word": "да"}'
+_BAD_TRANSCRIPTS = {
+    "время NaN": '{"words": [{"start": NaN, "end": 1.0, "word": "да"}]}',
+    "время Infinity": '{"words": [{"start": 0.0, "end": Infinity, "word": "да"}]}',
+    "время отрицательное": '{"words": [{"start": -1, "end": 1.0, "word": "да"}]}',
+    "время строкой": '{"words": [{"start": "0.5", "end": 1.0, "word": "да"}]}',
+    "время true": '{"words": [{"start": true, "end": 1.0, "word": "да"}]}',
+    "без времени": '{"words": [{"word": "да"}]}',
+    "слово числом": '{"words": [{"start": 0, "end": 1, "word": 5}]}',
+    "слово null": '{"words": [{"start": 0, "end": 1, "word": null}]}',
+    "слова — объект": '{"words": {"0": ' + _WORD + '}}',
+    "слова — строки": '{"words": ["да", "нет"]}',
+    "реплика со строкой": '{"words": [], "turns": [{"start": "a", "end": 2, "speaker": "teacher"}]}',
+    "говорящий числом": '{"words": [{"start": 0, "end": 1, "word": "да", "speaker": 7}]}',
+    "вероятность строкой": '{"words": [{"start": 0, "end": 1, "word": "да", "probability": "x"}]}',
+    "длительность NaN": '{"duration": NaN, "words": []}',
+    "фраза без времени": '{"words": [], "segments": [{"text": "да"}]}',
+    "список": "[" + _WORD + "]",
+    "обрезан": '{"words": [' + _WORD[:20],
+    "вложенность": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("case", _BAD_TRANSCRIPTS)
+def test_a_damaged_transcript_is_named_not_a_traceback(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "часть 1" / "transcript.json"
+    path.parent.mkdir()
+    path.write_text(_BAD_TRANSCRIPTS[case], encoding="utf-8")
+    with pytest.raises(UserError, match=r"повреждён|неожиданный вид") as error:
+        lm.read_transcript(path)
+    assert str(path) in error.value.message and "заново" in error.value.message
+
+
+def test_a_transcript_saved_with_a_bom_reads_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "transcript.json"
+    path.write_text('\ufeff{"duration": 2, "words": [' + _WORD + "]}", encoding="utf-8")
+    assert lm.read_transcript(path)["words"][0]["word"] == "да"
+
+
+def _good_report(video: str) -> dict:
+    return {"video": video, "parts": [f"{video}_part001"], "summary": {"duration_s": 60.0, "question_count": 2},
+            "pattern_summary": [{"pattern": "Паттерн 1", "share": 0.5}]}
+
+
+_BAD_REPORTS = {
+    "пустой объект": "{}",
+    "пустой список": "[]",
+    "строка": '"отчёт"',
+    "число": "5",
+    "null": "null",
+    "обрезан": json.dumps(_good_report("Урок 3"))[:50],
+    "вложенность": '{"video": "Урок 3", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "чужое имя": json.dumps(_good_report("Урок 1")),
+    "метрика строкой": json.dumps({**_good_report("Урок 3"), "summary": {"duration_s": "60", "question_count": 2}}),
+    "метрика NaN": json.dumps({**_good_report("Урок 3"), "summary": {"duration_s": float("nan"),
+                                                                      "question_count": 2}}),
+    "без вопросов": json.dumps({**_good_report("Урок 3"), "summary": {"duration_s": 60.0}}),
+    "части за пределами": json.dumps({**_good_report("Урок 3"), "parts": ["../../x"]}),
+    "части числами": json.dumps({**_good_report("Урок 3"), "parts": [1, 2]}),
+    "паттерны строкой": json.dumps({**_good_report("Урок 3"), "pattern_summary": "все"}),
+    "не UTF-8": "Урок".encode("cp1251"),
+}
+
+
+@pytest.mark.parametrize("case", _BAD_REPORTS)
+def test_a_damaged_report_json_is_named(tmp_path: Path, case: str) -> None:
+    from pedpatterns.report.build import read_report
+
+    path = tmp_path / "report.json"
+    content = _BAD_REPORTS[case]
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(UserError, match="повреждён") as error:
+        read_report(path, "Урок 3")
+    assert str(path) in error.value.message and "find_patterns.py" in error.value.message
+
+
+def test_an_older_report_with_a_bom_still_counts(tmp_path: Path) -> None:
+    from pedpatterns.report.build import read_report
+
+    path = tmp_path / "report.json"
+    path.write_text("\ufeff" + json.dumps(_good_report("Урок 3"), ensure_ascii=False), encoding="utf-8")
+    report = read_report(path, "Урок 3")
+    assert report["summary"]["pause_count"] is None  # a metric it lacks is shown as «—»
+
+
+def test_the_summary_page_leaves_out_a_damaged_report_and_says_so(tmp_path: Path, capsys) -> None:
+    lay = Layout(tmp_path)
+    for name in ("Урок 1", "Урок 2"):
+        part = make_known_lesson(lay, name)
+        write_report(lay, analyse_lesson(lay, name, [part], None, ReportOptions(threshold=0.5)))
+    damaged = lay.report_json("Урок 3")
+    damaged.parent.mkdir()
+    damaged.write_text("{}", encoding="utf-8")
+    (damaged.parent / "report.html").write_text("<p>единственная копия</p>", encoding="utf-8")
+    index = write_index(lay)
+    assert index is not None and 'data-video="Урок 2"' in index.read_text(encoding="utf-8")
+    assert 'data-video="Урок 3"' not in index.read_text(encoding="utf-8")
+    warned = capsys.readouterr().err
+    assert str(damaged) in warned and "не вошёл" in warned
+    assert damaged.read_text(encoding="utf-8") == "{}" and (damaged.parent / "report.html").is_file()

@@ -132,17 +132,27 @@ def segment_tasks(layout: Layout, rows: Iterable[Mapping[str, Any]]) -> list[dic
 
 
 def read_tasks(path: Path) -> list[dict[str, Any]]:
+    """tasks.json's tasks; [] when there is none yet (or it is empty). A damaged one is a UserError naming it.
+
+    prepare_data.py calls this before processing as well as when it writes the new tasks,
+    so a damaged file is refused in the first second, not after minutes of work.
+    """
     if not path.is_file():
         return []
+    again = "Переименуйте этот файл и обработайте части заново: python prepare_data.py --all"
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: the same tasks re-saved by Notepad start with a BOM.
+        text = path.read_text(encoding="utf-8-sig")
+        tasks = json.loads(text) if text.strip() else []  # an empty file holds no tasks to keep
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(
-            f"Файл «{path}» повреждён ({exc}). Переименуйте его и обработайте части заново: "
-            "python prepare_data.py --all"
-        ) from None
+        raise UserError(f"Файл «{path}» повреждён ({exc}). {again}") from None
+    except RecursionError:
+        raise UserError(f"Файл «{path}» повреждён (слишком глубокая вложенность). {again}") from None
     if not isinstance(tasks, list):
-        raise UserError(f"В «{path}» ожидался список задач Label Studio. Переименуйте файл и обработайте части заново.")
+        raise UserError(f"В «{path}» ожидался список задач Label Studio. {again}")
+    for number, task in enumerate(tasks, 1):
+        if not (isinstance(task, dict) and isinstance(task.get("data"), dict)):
+            raise UserError(f"В «{path}» запись № {number} не похожа на задачу Label Studio. {again}")
     return tasks
 
 
@@ -161,9 +171,6 @@ def replace_tasks(layout: Layout, by_part: Mapping[str, list[dict[str, Any]]]) -
     tasks = [task for part_tasks in by_part.values() for task in part_tasks]
     with locks.hold(layout, layout.tasks_json.name, f"файл {layout.tasks_json.name}"):
         current = read_tasks(layout.tasks_json)
-        if not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in current):
-            raise UserError(f"В «{layout.tasks_json}» есть записи, не похожие на задачи Label Studio. "
-                            "Переименуйте файл и обработайте части заново: python prepare_data.py --all")
         kept = [t for t in current if t["data"].get("part") not in by_part]
         merged = sorted([*kept, *tasks], key=lambda t: (str(t["data"].get("part")), _segment_key(t)))
         fsutil.write_json(layout.tasks_json, merged)

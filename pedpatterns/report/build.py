@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +30,7 @@ from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
 from pedpatterns.report import lessonmetrics, linguistics, talk, timeline
 from pedpatterns.report.options import ReportOptions
-from pedpatterns.report.page import render_index, render_report, timeline_section
+from pedpatterns.report.page import INDEX_METRICS, render_index, render_report, timeline_section
 
 TOP_PATTERNS = 3
 
@@ -227,8 +229,61 @@ def write_linguistics(layout: Layout, report: dict[str, Any], folder: Path, *, h
     return written
 
 
-def existing_reports(layout: Layout) -> list[dict[str, Any]]:
-    """Every finished report under new_videos/reports/ (a damaged one is skipped)."""
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value))
+
+
+def report_problem(report: Any, folder: str) -> str | None:
+    """What makes a report.json unusable for the summary page and the lessons over time; None when usable.
+
+    Checked are exactly the fields those two read, so an older report with more or fewer
+    other fields still counts, and a foreign or hand-edited one is named instead of crashing.
+    """
+    if not isinstance(report, dict):
+        return "это не отчёт find_patterns.py (ожидался объект JSON)"
+    if report.get("video") != folder:
+        return f"«video» = {json.dumps(report.get('video'), ensure_ascii=False)[:60]}, а папка называется «{folder}»"
+    summary = report.get("summary")
+    if not isinstance(summary, dict):
+        return "нет раздела «summary»"
+    for key in (*INDEX_METRICS, "wait_after_question_mean_s", "questions_with_good_wait"):
+        required = key in ("duration_s", "question_count")  # the lessons over time divide by them
+        if not _number_or_none(summary.get(key)) or (required and summary.get(key) is None):
+            return f"«summary.{key}» = {json.dumps(summary.get(key), ensure_ascii=False)[:40]} — не число"
+    parts = report.get("parts", [])
+    if not isinstance(parts, list) or not all(isinstance(p, str) and p and "/" not in p and "\\" not in p
+                                              and p not in (".", "..") for p in parts):
+        return "«parts» — не список имён частей"
+    shares = report.get("pattern_summary") or []
+    if not isinstance(shares, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("pattern"), str) and _number_or_none(p.get("share"))
+            for p in shares):
+        return "«pattern_summary» — не список паттернов с долями"
+    return None
+
+
+def read_report(path: Path, folder: str) -> dict[str, Any]:
+    """One report.json whose fields the summary page reads; a damaged or foreign one is a UserError naming it."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problem: str | None = f"не JSON ({exc})"
+    except RecursionError:
+        problem = "не JSON (слишком глубокая вложенность)"
+    else:
+        problem = report_problem(report, folder)
+    if problem:
+        raise UserError(f"Отчёт «{path}» повреждён: {problem}. Постройте его заново: python find_patterns.py")
+    for key in INDEX_METRICS:  # a report of an older version lacks a newer metric: shown as «—»
+        report["summary"].setdefault(key, None)
+    return report
+
+
+def existing_reports(layout: Layout, skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every finished report under new_videos/reports/; a damaged one is left out, and said so in ``skipped``.
+
+    Left out, not deleted: the folder may hold a teacher's only copy of that lesson's report.
+    """
     reports = []
     if not layout.reports.is_dir():
         return reports
@@ -237,9 +292,10 @@ def existing_reports(layout: Layout) -> list[dict[str, Any]]:
         if folder.name.startswith(".") or not path.is_file():
             continue
         try:
-            reports.append(json.loads(path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
+            reports.append(read_report(path, folder.name))
+        except UserError as exc:
+            if skipped is not None:
+                skipped.append(exc.message)
     return reports
 
 
@@ -249,7 +305,10 @@ def write_index(layout: Layout) -> Path | None:
     Read and written under the reports lock, so a run finishing beside another lists both.
     """
     with locks.hold(layout, layout.reports_index.name, "сводка отчётов"):
-        reports = existing_reports(layout)
+        skipped: list[str] = []
+        reports = existing_reports(layout, skipped)
+        for message in skipped:
+            print(f"Предупреждение: {message} В сводку он не вошёл, папка отчёта не тронута.", file=sys.stderr)
         if len(reports) < 2:
             return None
         lessons = timeline.build_timeline(layout, reports)

@@ -59,18 +59,74 @@ METRICS: dict[str, tuple[str, str, str]] = {
 
 
 def read_transcript(path: Path) -> dict[str, Any]:
-    """A part's transcript.json; a missing or broken one is a user error that names the file."""
+    """A part's transcript.json; a missing, broken or foreign one is a user error that names the file.
+
+    Every reader after this one (metrics, speakers, the TextGrid and .eaf) takes the times
+    as finite seconds and the words as text: a NaN or a string there would end in a
+    traceback or a silently wrong report, so the shape is checked here, once.
+    """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: a transcript re-saved by Notepad starts with a BOM and is still the same transcript.
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UserError(
             f"Нет файла расшифровки «{path}». Обработайте эту часть заново (prepare_data.py)."
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"Файл расшифровки «{path}» повреждён ({exc}). Обработайте эту часть заново.") from None
+    except RecursionError:
+        raise UserError(f"Файл расшифровки «{path}» повреждён (слишком глубокая вложенность). "
+                        "Обработайте эту часть заново.") from None
     if not isinstance(data, dict):
         raise UserError(f"Файл расшифровки «{path}» имеет неожиданный вид. Обработайте эту часть заново.")
+    problem = transcript_problem(data)
+    if problem:
+        raise UserError(f"Файл расшифровки «{path}» повреждён: {problem}. Обработайте эту часть заново "
+                        "(python prepare_data.py --part N --force).")
     return data
+
+
+def _seconds(value: Any) -> bool:
+    """A time in a transcript: a finite, non-negative number (JSON's true/false are not numbers)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+# List → (what one item is called, its text field, whether that text is required).
+_ITEMS = {"words": ("у слова", "word", True), "segments": ("у фразы", "text", False),
+          "turns": ("у реплики", "speaker", False)}
+
+
+def transcript_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a transcript's shape, in Russian; None when every time and word is usable."""
+    for key in ("duration", "part_start"):
+        if data.get(key) is not None and not _seconds(data[key]):
+            return f"«{key}» = {_shown(data[key])} — не число секунд"
+    for key, (which, text_key, required) in _ITEMS.items():
+        items = data.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return f"«{key}» — не список"
+        for number, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                return f"{which} № {number} вместо записи {_shown(item)}"
+            text = item.get(text_key)
+            if not isinstance(text, str) and (required or text is not None):
+                return f"{which} № {number} «{text_key}» = {_shown(text)} — не текст"
+            for time_key in ("start", "end"):
+                if not _seconds(item.get(time_key)):
+                    return f"{which} № {number} «{time_key}» = {_shown(item.get(time_key))} — не число секунд"
+            for extra in ("probability",):
+                if item.get(extra) is not None and not _seconds(item[extra]):
+                    return f"{which} № {number} «{extra}» = {_shown(item[extra])} — не число"
+            if item.get("speaker") is not None and not isinstance(item["speaker"], str):
+                return f"{which} № {number} «speaker» = {_shown(item['speaker'])} — не текст"
+    return None
 
 
 def _number(value: Any, default: float = 0.0) -> float:

@@ -20,7 +20,9 @@ few milliseconds): each tier is made non-overlapping here, never by the library'
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,14 +56,30 @@ class Interval:
 Tiers = dict[str, list[Interval]]
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, newline and CR; U+FFFE, U+FFFF; lone surrogates):
+# one of them in a word makes the .eaf a file ELAN refuses to open, and a lone surrogate cannot
+# even be written as UTF-8. Whisper and hand-edited transcripts can carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(label: str) -> str:
+    """``label`` with only characters XML 1.0 allows, its white space (newlines too) made single spaces."""
+    return " ".join(_NOT_XML.sub("", label).split())
+
+
 def _clean(intervals: Sequence[Interval], duration: float) -> list[Interval]:
-    """Sorted, inside [0, duration], never overlapping: a later interval starts where the earlier ended."""
+    """Sorted, inside [0, duration], never overlapping: a later interval starts where the earlier ended.
+
+    Labels keep only what both formats can hold (:func:`xml_safe`); an interval without a finite time is dropped.
+    """
     out: list[Interval] = []
-    for iv in sorted(intervals, key=lambda i: (i.start, i.end)):
+    finite = [iv for iv in intervals if math.isfinite(iv.start) and math.isfinite(iv.end)]
+    for iv in sorted(finite, key=lambda i: (i.start, i.end)):
         start = max(0.0, iv.start, out[-1].end if out else 0.0)
         end = min(duration, iv.end)
-        if end - start >= _MIN_LENGTH and iv.label.strip():
-            out.append(Interval(round(start, 3), round(end, 3), iv.label.strip()))
+        label = xml_safe(iv.label)
+        if end - start >= _MIN_LENGTH and label:
+            out.append(Interval(round(start, 3), round(end, 3), label))
     return out
 
 
