@@ -478,3 +478,63 @@ def test_a_film_name_of_240_bytes_works_end_to_end(tmp_path: Path, model: str) -
     names = [p.name for p in layout.root.rglob("*")]
     assert max(len(n.encode()) for n in names) <= 255
     assert any(name[:60] in p.as_posix() for p in layout.new_videos.rglob("*.html"))
+
+
+# --- 5. damaged or foreign files in the project (issue «Trust, second round») -----------------
+
+DAMAGED_TASKS = {
+    "обрезан": '[{"data": {"part": "x", "segm',
+    "список не объектов": '[1, "две", null]',
+    "объект вместо списка": '{"data": {}}',
+    "BOM и не JSON": "\ufeffзадачи",
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED_TASKS)
+def test_a_damaged_tasks_json_is_refused_before_any_work(tmp_path: Path, case: str) -> None:
+    layout = Layout(tmp_path / "проект")
+    make_video(layout.films / "Урок.mp4", 4, gop=20)
+    layout.tasks_json.write_text(DAMAGED_TASKS[case], encoding="utf-8")
+    before = tree(layout.root)
+    result = run_script("prepare_data.py", "--all", root=layout.root)
+    assert_refused(result, "tasks.json", "Переименуйте")
+    assert tree(layout.root) == before  # not cut, not processed: refused in the first second
+    assert leftovers(layout.root) == []
+
+
+def test_a_foreign_report_json_is_left_out_of_the_summary_not_lost(tmp_path: Path) -> None:
+    from pedpatterns.synthetic import make_known_lesson
+
+    layout = Layout(tmp_path / "проект")
+    for name in ("Урок 1", "Урок 2"):
+        make_known_lesson(layout, name)
+    foreign = layout.report_json("Урок 9")
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text('"не отчёт"', encoding="utf-8")
+    result = run_script("find_patterns.py", root=layout.root)
+    assert_ok(result)
+    assert str(foreign) in result.err and "не вошёл" in result.err
+    page = layout.reports_index.read_text(encoding="utf-8")
+    assert 'data-video="Урок 1"' in page and 'data-video="Урок 2"' in page and "Урок 9" not in page
+    assert foreign.read_text(encoding="utf-8") == '"не отчёт"'
+
+
+@pytest.mark.parametrize("start", ['"полсекунды"', "NaN", "-3", "null", "Infinity"])
+def test_a_transcript_word_without_a_time_is_named_and_the_old_report_kept(tmp_path: Path, start: str) -> None:
+    from pedpatterns.synthetic import make_known_lesson
+
+    layout = Layout(tmp_path / "проект")
+    make_known_lesson(layout, "Урок 1")
+    part = make_known_lesson(layout, "Урок 2")
+    assert_ok(run_script("find_patterns.py", root=layout.root))
+    old_report = tree(layout.report_dir("Урок 2"))
+    transcript = layout.transcript_json(part)
+    data = json.loads(transcript.read_text(encoding="utf-8"))
+    data["words"][1]["start"] = "START"
+    transcript.write_text(json.dumps(data, ensure_ascii=False).replace('"START"', start), encoding="utf-8")
+
+    result = run_script("find_patterns.py", root=layout.root)
+    assert_refused(result, str(transcript), "слова № 2", "заново")
+    assert tree(layout.report_dir("Урок 2")) == old_report
+    assert layout.report_html("Урок 1").is_file()
+    assert leftovers(layout.root) == []
