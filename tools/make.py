@@ -51,12 +51,12 @@ def utf8_console() -> dict[str, str]:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    return {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+    return {**os.environ, "PYTHONIOENCODING": "utf-8"}  # stdio only: files keep their explicit encodings
 
 
 def run(*command: str | Path) -> None:
     print("→", " ".join(str(part) for part in command), flush=True)
-    done = subprocess.run([str(part) for part in command], cwd=ROOT, env=STEP_ENV, check=False)
+    done = subprocess.run([str(part) for part in command], cwd=ROOT, env=STEP_ENV or None, check=False)
     if done.returncode != 0:
         raise Failure(f"команда завершилась с кодом {done.returncode}: {' '.join(str(p) for p in command)}")
 
