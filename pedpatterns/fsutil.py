@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from pedpatterns.errors import UserError, os_error_reason
-from pedpatterns.layout import HOST_TAG, TMP_PREFIX, fit_name, temp_elsewhere, temp_owner
+from pedpatterns.layout import (
+    HOST_TAG,
+    LOCKS,
+    TMP_PREFIX,
+    TOP_FOLDERS,
+    fit_name,
+    is_temp_name,
+    temp_elsewhere,
+    temp_owner,
+)
 
 
 def _file_in_the_way(path: Path) -> UserError | None:
@@ -242,11 +251,95 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+# A reused pid is recognised only when its process started this much later than the temporary was last changed:
+# the start time read from /proc may be up to a second early (the boot time is given in whole seconds), which errs
+# towards keeping, and the margin covers coarse file-system clocks.
+_REUSE_SLACK_NS = 1_000_000_000
+
+
+def _started_ns(pid: int) -> int | None:
+    """When process ``pid`` started, in ns of the wall clock (Linux /proc); ``None`` where it cannot be told."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        boot = next(line for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
+                    if line.startswith("btime "))
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, counted after the name in parentheses
+        return int(boot.split()[1]) * 1_000_000_000 + ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def owner_gone(path: Path) -> bool:
+    """Whether the process named in a temporary's name has ended, so the temporary is a leftover.
+
+    A pid is reused after its process ends: a process that started after the temporary was last changed cannot have
+    made it. The temporary's ctime is compared, not its mtime: a copy may carry an old mtime (copy2, os.utime), while
+    ctime is set by the kernel on every change and nobody can set it back. Where a start time cannot be read
+    (macOS, Windows) a live pid keeps its temporaries: a leftover kept is cheaper than a live run's work lost.
+    """
+    owner = temp_owner(path.name)
+    if owner is None or not process_alive(owner):
+        return True
+    if owner == os.getpid():
+        return False
+    started = _started_ns(owner)
+    if started is None:
+        return False
+    try:
+        changed = path.lstat().st_ctime_ns
+    except OSError:
+        return False  # already gone: nothing to remove
+    return started > changed + _REUSE_SLACK_NS
+
+
 def clean_leftovers(folder: Path) -> None:
     """Remove the temporaries that ended runs left in ``folder``; a live run's are its own business."""
     if folder.is_dir():
         for p in folder.iterdir():
-            if p.name.startswith(TMP_PREFIX) and not temp_elsewhere(p.name):  # only its machine knows
-                owner = temp_owner(p.name)
-                if owner is None or not process_alive(owner):
-                    remove(p)
+            # only its machine knows whether the owner of another machine's temporary lives
+            if p.name.startswith(TMP_PREFIX) and not temp_elsewhere(p.name) and owner_gone(p):
+                remove(p)
+
+
+SWEEP_DEPTH = 3  # auto_labeled_dataset/<video>/images/ is the deepest folder a stage writes into
+
+
+def sweep_leftovers(root: Path) -> list[Path]:
+    """Remove every temporary of an ended run on this machine anywhere the project writes; return what went.
+
+    A run killed outright (SIGKILL, a closed laptop, the out-of-memory killer) cannot clean up after itself, and
+    only some stages clean the folder they write into, so every script sweeps the project when it starts: the
+    root (dataset_foto/, tasks.json, the models are replaced there), .locks/ and each top folder to
+    :data:`SWEEP_DEPTH` levels. Only names of a temporary's whole shape (:func:`layout.is_temp_name`) whose
+    owner is gone (:func:`owner_gone`) are touched; symbolic links are not followed, and a folder that is itself a
+    temporary is removed whole or, while its owner lives, not entered. Other folders of the root (.venv, .git)
+    are not walked. A project of 100 parts (40 000 files) takes 0.05–0.1 s, measured on two busy cores.
+    """
+    removed: list[Path] = []
+
+    def visit(folder: str | Path, depth: int) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith(TMP_PREFIX):
+                path = Path(entry.path)
+                if is_temp_name(entry.name) and not temp_elsewhere(entry.name) and owner_gone(path):
+                    remove(path)
+                    removed.append(path)
+                continue
+            if depth > 0:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        visit(entry.path, depth - 1)
+                except OSError:
+                    continue
+
+    root = Path(root)
+    visit(root, 0)
+    for name in (LOCKS, *TOP_FOLDERS):
+        folder = root / name
+        if folder.is_dir():  # a top folder may be a link to another disk: walked, links inside it are not
+            visit(folder, SWEEP_DEPTH)
+    return removed

@@ -63,6 +63,10 @@ PREDICTED_TASKS_JSON = "tasks_with_predictions.json"
 TMP_PREFIX = ".tmp-"
 REPLACED_PREFIX = "_replaced_"  # processed_data/ folders of labelled parts a re-cut set aside
 _TMP_OWNER_RE = re.compile(rf"^{re.escape(TMP_PREFIX)}(?P<pid>\d+)(?:@(?P<host>[0-9a-f]{{8}}))?-")
+# The whole name of a temporary fsutil made: its prefix (fsutil.temp_prefix), then tempfile's eight random characters,
+# or "old" for a folder set aside while it is replaced. Only names of this shape are removed outside the folders a
+# stage cleans itself, so a user's ".tmp-notes.txt" beside the scripts is never taken for a leftover.
+_TMP_WHOLE_RE = re.compile(rf"^{re.escape(TMP_PREFIX)}\d+(?:@[0-9a-f]{{8}})?-.+\.(?:[a-z0-9_]{{8}}|old)$", re.DOTALL)
 HOST_TAG = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 # Locks of the files that several runs may update at once live here (see pedpatterns.locks).
@@ -114,6 +118,11 @@ def temp_owner(name: str) -> int | None:
     """The process id in a temporary's name; ``None`` for a name without one."""
     match = _TMP_OWNER_RE.match(name)
     return int(match["pid"]) if match else None
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` has the whole shape of a temporary this project makes (owner, name and random tail)."""
+    return bool(_TMP_WHOLE_RE.match(name))
 
 
 def temp_elsewhere(name: str) -> bool:

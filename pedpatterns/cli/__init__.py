@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from pedpatterns import fsutil
 from pedpatterns.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -246,6 +247,8 @@ def layout_from(args: argparse.Namespace) -> Layout:
     root = Path(args.root)
     if not root.is_dir():
         raise UserError(f"Папка проекта «{root}» не найдена. Укажите существующую папку в --root.")
+    # Every script starts here: the temporaries of runs killed outright (kill -9, a power cut) go before any work.
+    fsutil.sweep_leftovers(root)
     return Layout(root)
 
 
