@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pedpatterns import fsutil
 from pedpatterns.errors import EXIT_USER_ERROR
 from pedpatterns.layout import TOP_FOLDERS, Layout, default_root
 
@@ -124,7 +125,7 @@ def check_writable(layout: Layout) -> Check:
     for name in TOP_FOLDERS:
         folder = layout.root / name
         try:  # a missing folder is made by the scripts themselves: then the project folder must take it
-            with tempfile.NamedTemporaryFile(dir=folder if folder.is_dir() else layout.root, prefix=".tmp-doctor-"):
+            with tempfile.NamedTemporaryFile(dir=folder if folder.is_dir() else layout.root, prefix=fsutil.temp_prefix("doctor")):
                 pass
         except OSError as error:
             blocked.append(f"{name}/ ({error.strerror or error})")
