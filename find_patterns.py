@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from pedpatterns import cli, fsutil, patterns, progress
+from pedpatterns import cli, errors, fsutil, patterns, progress
 from pedpatterns.cli import flags
 from pedpatterns.errors import UserError
 from pedpatterns.models.options import TextOptions
@@ -69,7 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         except UserError as exc:  # one bad video does not cost the others their reports
             failed.append((lesson.film, exc.message))
             print(f"\nНе удалось: {exc.message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
-    index = write_index(layout)
+        except Exception as exc:  # nor does a fault nobody foresaw (odd text, a bug): said, and the run goes on
+            message = unforeseen(exc, f"отчёт по «{lesson.film.name}» не построен")
+            failed.append((lesson.film, message))
+            print(f"\nНе удалось: {message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
+    try:
+        index = write_index(layout)
+    except UserError:
+        raise
+    except Exception as exc:  # the lessons' own reports are written: the summary's fault must not hide them
+        index = None
+        failed_index = unforeseen(exc, "сводка по всем урокам (index.html) не обновлена")
+        print(f"\nНе удалось: {failed_index}", file=sys.stderr, flush=True)
+    else:
+        failed_index = None
     print("\nГотово. Отчёты:")
     for page in pages:
         print(f"  {page}")
@@ -79,7 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         names = "; ".join(f"«{video.name}»: {message}" for video, message in failed)
         raise UserError(f"Отчёт не построен для {len(failed)} из {len(videos)} видео. {names}")
+    if failed_index:
+        raise UserError(failed_index)
     return 0
+
+
+def unforeseen(exc: Exception, what: str) -> str:
+    """A Russian line for an error the code did not expect: what was not built, the error itself, what to do."""
+    if isinstance(exc, OSError):
+        return f"{what}: {errors.os_error_message(exc)}"
+    return (f"{what}: непредвиденная ошибка {type(exc).__name__}: {exc}. Остальные отчёты построены. "
+            "Запустите find_patterns.py снова; если ошибка повторится, пришлите это сообщение разработчикам.")
 
 
 if __name__ == "__main__":

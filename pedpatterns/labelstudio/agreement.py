@@ -23,8 +23,6 @@ functions: the callers read the export and write the files.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -33,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from pedpatterns import spreadsheet
 from pedpatterns.labelstudio.exports import ANONYMOUS
 
 Votes = Mapping[tuple[str, int], Mapping[str, Sequence[str]]]
@@ -352,15 +351,13 @@ def agreement_csv(report: AgreementReport) -> str:
     header = ["pattern", "segments_two_or_more", "chosen", "percent_agreement", "positive_agreement_f1",
               "krippendorff_alpha", "cohen_kappa_mean",
               *(f"cohen_kappa {expert_name(a)} × {expert_name(b)}" for a, b in pairs), "note"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    table = []
     for r in rows:
         by_pair = {(k.first, k.second): k.kappa for k in r.pairs}
-        cells = [r.pattern, r.tasks, r.chosen, r.percent, r.positive, r.alpha, r.mean_kappa,
-                 *(by_pair.get(pair) for pair in pairs), r.note]
-        writer.writerow(["" if v is None else v for v in cells])
-    return buffer.getvalue()
+        table.append([r.pattern, r.tasks, r.chosen, r.percent, r.positive, r.alpha, r.mean_kappa,
+                      *(by_pair.get(pair) for pair in pairs), r.note])
+    # Pattern and expert names come from Label Studio: Excel must show them, never run them.
+    return spreadsheet.csv_text(header, table)
 
 
 def ceiling_note(report: AgreementReport | None) -> str:

@@ -8,8 +8,6 @@ they cannot disagree.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -23,7 +21,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from pedpatterns import fsutil, locks, schema
+from pedpatterns import fsutil, locks, schema, spreadsheet
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
 from pedpatterns.models.textmodel import TextModel
@@ -161,11 +159,8 @@ def _add_listening(
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return buffer.getvalue()
+    # Whisper's words and pattern names reach these cells: Excel must show them, never run them.
+    return spreadsheet.csv_text(header, rows)
 
 
 def metrics_csv(report: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from PIL import Image
 from pedpatterns.layout import Layout
 from pedpatterns.report.lessonmetrics import GOOD_WAIT_SECONDS, METRICS
 from pedpatterns.report.talk import LINE_NAMES, SPEAKER_NAMES, TALK_METRICS
-from pedpatterns.report.timeline import Timeline
+from pedpatterns.report.timeline import Timeline, plain_text
 
 THUMBNAIL_SIZE = (192, 108)
 SPEECH_COLOUR = "#5B6B7A"
@@ -129,6 +129,7 @@ def esc(text: Any) -> str:
 # --- pictures ------------------------------------------------------------------------------
 
 
+@plain_text
 def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
@@ -152,6 +153,7 @@ def pattern_colour(index: int) -> str:
     return PATTERN_COLOURS[index % len(PATTERN_COLOURS)]
 
 
+@plain_text
 def timeline_png(report: dict[str, Any]) -> str:
     """The lesson on one time axis: a lane per speaker (or all speech), questions, and each pattern found."""
     patterns = report["model"]["patterns"] if report["model"] else []
@@ -200,6 +202,7 @@ def speaker_lanes(report: dict[str, Any]) -> list[tuple[str, list[tuple[float, f
     return lanes
 
 
+@plain_text
 def pauses_png(report: dict[str, Any]) -> str:
     """How many pauses of each length: a teacher sees at once whether silences are rare or long."""
     bins = report["pause_histogram"]

@@ -16,20 +16,22 @@ transcripts (``turns``); without them those columns stay empty.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import matplotlib
 from matplotlib.figure import Figure
 
-from pedpatterns import fsutil
+from pedpatterns import fsutil, spreadsheet
 from pedpatterns.errors import UserError
-from pedpatterns.layout import Layout
+from pedpatterns.layout import VIDEO_SUFFIXES, Layout, safe_stem
 from pedpatterns.report import lessonmetrics
 
 # Header names accepted in lessons.csv (lower case) → the field they fill.
@@ -89,8 +91,37 @@ def date_in_name(name: str) -> date | None:
     return None
 
 
-def read_lessons_csv(path: Path) -> dict[str, LessonInfo]:
-    """new_videos/lessons.csv by video stem; a wrong date or a missing column is a Russian error naming the line."""
+# A lesson dated before this is a typo (the recordings are digital video), so is one after tomorrow.
+EARLIEST_LESSON = date(1990, 1, 1)
+
+
+def video_keys(written: str) -> list[str]:
+    """The report folder names a video written in lessons.csv may have; the first is the likeliest.
+
+    Folder names go through :func:`layout.safe_stem` («Урок 10:30.mp4» → «Урок 10_30»), so the
+    row is matched the same way; a path counts by its file name, and only a video extension is
+    dropped, so «Урок 5.1» stays «Урок 5.1». A backslash is a Windows path's separator, or part
+    of a film's own name on Linux and macOS («$\\frac{a}{$.mp4»): both readings are kept.
+    """
+    name = written.strip().rsplit("/", 1)[-1]
+    names = [name, name.rsplit("\\", 1)[-1]]
+    stems = [n.rsplit(".", 1)[0] if n.lower().endswith(VIDEO_SUFFIXES) else n for n in names]
+    return list(dict.fromkeys(safe_stem(s) for s in stems))
+
+
+def video_key(written: str) -> str:
+    """The report folder's name for a video as written in lessons.csv, its backslashes read as a Windows path's."""
+    return video_keys(written)[-1]
+
+
+def read_lessons_csv(path: Path, warnings: list[str] | None = None, today: date | None = None
+                     ) -> dict[str, LessonInfo]:
+    """new_videos/lessons.csv by report folder name (:func:`video_key`).
+
+    A wrong date or a missing column is a Russian error naming the line; so is one video on two
+    rows that disagree, since either row winning would silently move a lesson on the timeline.
+    A date before 1990 or in the future is kept but appended to ``warnings`` with its line.
+    """
     if not path.is_file():
         return {}
     text = fsutil.read_user_text(path)
@@ -104,8 +135,11 @@ def read_lessons_csv(path: Path) -> dict[str, LessonInfo]:
             "«Урок 1.mp4,Иванова М. П.,5 А,2026-11-25»."
         )
     out: dict[str, LessonInfo] = {}
+    lines: dict[str, int] = {}
+    today = today or date.today()
     for row in reader:
-        values = {columns[k]: (v or "").strip() for k, v in row.items() if columns.get(k)}
+        # A surplus cell is listed under None by DictReader: it belongs to no column.
+        values = {columns[k]: str(v or "").strip() for k, v in row.items() if k is not None and columns.get(k)}
         if not values.get("video"):
             continue
         written = values.get("date", "")
@@ -115,9 +149,21 @@ def read_lessons_csv(path: Path) -> dict[str, LessonInfo]:
                 f"В «{path}», строка {reader.line_num}: «{written}» — не дата. Пишите дату как ГГГГ-ММ-ДД "
                 "(2026-11-25) или ДД.ММ.ГГГГ (25.11.2026) и проверьте, что такой день есть в календаре."
             )
-        stem = Path(values["video"]).stem
-        out[stem] = LessonInfo(values.get("teacher", ""), values.get("class", ""), when,
-                               "lessons.csv" if when else "")
+        if when and not EARLIEST_LESSON <= when <= today + timedelta(days=1) and warnings is not None:
+            warnings.append(
+                f"В {path.name}, строка {reader.line_num}: дата {when.isoformat()} у «{values['video']}» — "
+                + ("раньше 1990 года" if when < EARLIEST_LESSON else "ещё не наступила")
+                + ". Урок поставлен по этой дате; если это опечатка, исправьте дату в файле."
+            )
+        info = LessonInfo(values.get("teacher", ""), values.get("class", ""), when, "lessons.csv" if when else "")
+        for key in video_keys(values["video"]):
+            if key in out and out[key] != info:
+                raise UserError(
+                    f"В «{path}» урок «{key}» записан дважды по-разному: в строке {lines[key]} и в строке "
+                    f"{reader.line_num}. Оставьте одну строку на видео (с верной датой, учителем и классом) "
+                    "и запустите find_patterns.py снова."
+                )
+            out[key], lines[key] = info, reader.line_num
     return out
 
 
@@ -159,8 +205,9 @@ def lesson_row(report: Mapping[str, Any], info: LessonInfo, transcripts: Sequenc
 
 def build_timeline(layout: Layout, reports: Sequence[Mapping[str, Any]]) -> Timeline:
     """The lessons in date order (undated last, by name) with their numbers."""
-    infos = read_lessons_csv(layout.lessons_csv)
-    rows, notes, undated = [], [], []
+    notes: list[str] = []
+    infos = read_lessons_csv(layout.lessons_csv, notes)
+    rows, undated = [], []
     for report in reports:
         info = infos.get(report["video"])
         if info is None or info.date is None:
@@ -204,19 +251,36 @@ CSV_COLUMNS = {
 
 def timeline_csv(timeline: Timeline) -> str:
     """A row per lesson in date order; a column per number, then the share of the lesson each pattern covers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS.values(), *(f"доля урока: {p}" for p in timeline.patterns)])
-    for row in timeline.rows:
-        cells = [row[k] for k in CSV_COLUMNS] + [row["patterns"].get(p) for p in timeline.patterns]
-        writer.writerow(["" if v is None else v for v in cells])
-    return buffer.getvalue()
+    # A teacher's name from lessons.csv or a film's name may start with "=": Excel shows it, never runs it.
+    return spreadsheet.csv_text(
+        [*CSV_COLUMNS.values(), *(f"доля урока: {p}" for p in timeline.patterns)],
+        ([row[k] for k in CSV_COLUMNS] + [row["patterns"].get(p) for p in timeline.patterns] for row in timeline.rows),
+    )
+
+
+_Drawn = TypeVar("_Drawn")
+
+
+def plain_text(draw: Callable[..., _Drawn]) -> Callable[..., _Drawn]:
+    """Every text a decorated function puts on a plot is plain: a ``$`` is a dollar, not TeX.
+
+    Film, pattern and teacher names reach the plots; matplotlib reads ``$…$`` as mathtext, and
+    a name like «Урок $\\frac{a}{$» ended in a traceback, costing the lesson its report and the
+    summary page its rebuild. Text objects read the setting when they are made (tick labels
+    too, at draw time), so both the drawing and the saving are wrapped.
+    """
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> _Drawn:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def _series(rows: Sequence[Mapping[str, Any]], key: str) -> list[float]:
     return [math.nan if r.get(key) is None else float(r[key]) for r in rows]
 
 
+@plain_text
 def timeline_figure(timeline: Timeline) -> Figure:
     """Four small plots over the lessons: talk shares, questions, wait time, patterns."""
     rows = timeline.rows
@@ -260,6 +324,7 @@ _PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EEC
                     "#2E86AB", "#8C564B")
 
 
+@plain_text
 def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
