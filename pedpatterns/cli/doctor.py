@@ -125,7 +125,8 @@ def check_writable(layout: Layout) -> Check:
     for name in TOP_FOLDERS:
         folder = layout.root / name
         try:  # a missing folder is made by the scripts themselves: then the project folder must take it
-            with tempfile.NamedTemporaryFile(dir=folder if folder.is_dir() else layout.root, prefix=fsutil.temp_prefix("doctor")):
+            target = folder if folder.is_dir() else layout.root
+            with tempfile.NamedTemporaryFile(dir=target, prefix=fsutil.temp_prefix("doctor")):
                 pass
         except OSError as error:
             blocked.append(f"{name}/ ({error.strerror or error})")
