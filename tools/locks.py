@@ -73,10 +73,25 @@ def requirement_lines(text: str) -> list[str]:
     return lines
 
 
+def with_includes(inputs: tuple[str, ...], root: Path = ROOT) -> list[str]:
+    """``inputs`` and every file they include with ``-r FILE`` (relative to the repository root), each once."""
+    seen: list[str] = []
+    pending = list(inputs)
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        for line in requirement_lines((root / name).read_text(encoding="utf-8")):
+            if line.startswith("-r "):
+                pending.append(line[3:].strip())
+    return seen
+
+
 def fingerprint(inputs: tuple[str, ...], root: Path = ROOT) -> str:
-    """SHA-256 of the requirements of ``inputs`` (names and lines), blind to comments so notes need no new lock."""
+    """SHA-256 of the requirements of ``inputs`` and what they include, blind to comments so notes need no lock."""
     digest = hashlib.sha256()
-    for name in inputs:
+    for name in with_includes(inputs, root):
         digest.update(name.encode() + b"\0")
         for line in requirement_lines((root / name).read_text(encoding="utf-8")):
             digest.update(line.encode() + b"\n")
@@ -117,7 +132,7 @@ def torch_requirement(root: Path = ROOT) -> str:
     """The one ``torch==VERSION`` line of the requirement files; they must all name the same version."""
     pins = set()
     for lock in ENVIRONMENTS:
-        for name in lock.inputs:
+        for name in with_includes(lock.inputs, root):
             pins.update(line for line in requirement_lines((root / name).read_text(encoding="utf-8"))
                         if re.match(r"torch\s*==", line))
     if len(pins) != 1:

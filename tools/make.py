@@ -91,12 +91,14 @@ def _lock_digest(name: str) -> str:
     return hashlib.sha256(locks.BY_NAME[name].path.read_bytes()).hexdigest()
 
 
-def install_lock(folder: Path, name: str, *after: Sequence[str]) -> Path:
+def install_lock(folder: Path, name: str, *after: Sequence[str], stale_ok: bool = False) -> Path:
     """Install the lock ``name`` into ``folder`` (hashes required, nothing resolved), unless it is already there.
 
     ``after`` are further pip arguments run once the lock is in (PyPI-less PyTorch, the project itself).
+    ``stale_ok``: only for `lock`, which needs the old dev environment (uv) to make the new locks.
     """
-    check_locks()
+    if not stale_ok:
+        check_locks()
     python = ensure_venv(folder)
     stamp = _stamp(folder, name)
     digest = _lock_digest(name)
@@ -119,8 +121,8 @@ def torch_arguments() -> list[str]:
     return ["--no-deps", "--extra-index-url", locks.TORCH_INDEX, locks.torch_requirement()]
 
 
-def install() -> Path:
-    return install_lock(VENV, "dev", ["--no-deps", "-e", "."])
+def install(stale_ok: bool = False) -> Path:
+    return install_lock(VENV, "dev", ["--no-deps", "-e", "."], stale_ok=stale_ok)
 
 
 def speakers() -> Path:
@@ -172,7 +174,7 @@ def doctor(extra: Sequence[str]) -> None:
 
 
 def lock() -> None:
-    python = install()
+    python = install(stale_ok=True)
     uv = python.parent / ("uv.exe" if os.name == "nt" else "uv")
     for path in locks.generate(str(uv)):
         print(f"записан {path.relative_to(ROOT)}")

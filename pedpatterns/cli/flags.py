@@ -45,8 +45,8 @@ def add_processing_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beam-size", type=cli.beam_size, default=Options.beam_size,
                         help="ширина луча поиска Whisper (1 — жадный поиск, быстрее)")
     parser.add_argument("--speakers", choices=SPEAKER_ENGINES, default=Options.speakers,
-                        help="кто говорит — учитель или ученики: resemblyzer (точнее, нужен PyTorch из "
-                             "requirements-speakers.txt), mfcc (без PyTorch, грубее) или none (не различать)")
+                        help="кто говорит — учитель или ученики: resemblyzer (точнее, нужен PyTorch: "
+                             "python tools/make.py speakers), mfcc (без PyTorch, грубее) или none (не различать)")
 
 
 def options_from_args(
