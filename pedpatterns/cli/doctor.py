@@ -200,18 +200,14 @@ def check_label_studio(root: Path) -> Check:
 
 
 def check_speakers() -> Check:
-    """Imported, not only looked up: a PyTorch installed but unable to load passes ``find_spec``."""
-    from pedpatterns import optional
-
+    """The speaker engine's own check (it imports PyTorch, not only looks it up), so doctor and a run say the same."""
     try:
-        optional.load("torch", "PyTorch")
-        optional.load("resemblyzer", "Resemblyzer")
-    except optional.Unavailable as exc:
-        if exc.installed:
-            return Check("Кто говорит", WARN, f"{exc.reason}: голоса разделит простой движок mfcc",
-                         "переустановите: python tools/make.py speakers (или запускайте с --speakers mfcc)")
-        return Check("Кто говорит", WARN, "PyTorch или Resemblyzer не установлены: голоса разделит простой движок "
-                     "mfcc", "python tools/make.py speakers (или запускайте с --speakers mfcc)")
+        from pedpatterns.prepare import speakers
+    except ImportError:
+        return Check("Кто говорит", WARN, "не проверен: пакеты проекта не установлены", INSTALL)
+    problem = speakers.resemblyzer_problem()
+    if problem:
+        return Check("Кто говорит", WARN, problem, "python tools/make.py speakers (или запускайте с --speakers mfcc)")
     return Check("Кто говорит", OK, "движок resemblyzer (PyTorch для процессора)")
 
 
