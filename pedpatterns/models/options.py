@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pedpatterns.labelstudio.options import DEFAULT_MIN_SHARE
+from pedpatterns.labelstudio.options import DEFAULT_BACKEND_HOST, DEFAULT_BACKEND_PORT, DEFAULT_MIN_SHARE
 from pedpatterns.prepare.options import Options as ProcessOptions
 
 DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics
@@ -77,6 +77,21 @@ class QueueOptions:
     batch: int = 20
     min_gap_seconds: float = 120.0
     model: str = "auto"
+    threshold: float = DEFAULT_THRESHOLD
+    labels_path: Path | None = None
+    min_share: float = DEFAULT_MIN_SHARE
+
+
+DEFAULT_RETRAIN_EVERY = 5  # new, changed or deleted annotations that start a background retrain
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """How ``python -m pedpatterns.labelstudio backend`` serves suggestions and when it learns."""
+
+    host: str = DEFAULT_BACKEND_HOST
+    port: int = DEFAULT_BACKEND_PORT
+    retrain_every: int = DEFAULT_RETRAIN_EVERY
     threshold: float = DEFAULT_THRESHOLD
     labels_path: Path | None = None
     min_share: float = DEFAULT_MIN_SHARE
