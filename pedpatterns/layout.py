@@ -246,6 +246,20 @@ class Layout:
     def text_metrics(self) -> Path:
         return self.root / "text_pattern_model.metrics.json"
 
+    @property
+    def live_labels(self) -> Path:
+        """Experts' answers the ML backend received from Label Studio (webhook), kept so a restart loses none."""
+        return self.root / "live_labels.json"
+
+    @property
+    def live_model(self) -> Path:
+        """The audio/text model the ML backend retrains while experts label (skops, like text_model)."""
+        return self.root / "live_pattern_model.skops"
+
+    @property
+    def live_metrics(self) -> Path:
+        return self.root / "live_pattern_model.metrics.json"
+
     # --- films and parts ---------------------------------------------------------------
     def list_films(self) -> list[Path]:
         return sorted(p for p in self.films.glob("*") if is_video(p))

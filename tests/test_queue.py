@@ -11,14 +11,46 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pedpatterns.models import queue
+from pedpatterns.models import queue, suggest
 from tests.faultkit import REPO_ROOT
 from tests.researchkit import make_queue_project
 
 
-def test_confidence_is_that_of_the_least_certain_decision() -> None:
+def test_confidence_is_the_mean_certainty_over_trusted_patterns() -> None:
     proba = np.array([[0.9, 0.1], [0.5, 0.99], [0.7, 0.2]])
-    assert queue.confidence(proba).tolist() == pytest.approx([0.9, 0.5, 0.7])
+    assert suggest.confidence(proba).tolist() == pytest.approx([0.9, 0.745, 0.75])
+    # One uncertain pattern no longer flattens every segment to 0.5: the rows stay apart.
+    rows = np.array([[0.5, 0.6, 0.95], [0.5, 0.9, 0.99], [0.5, 0.55, 0.6]])
+    assert len(set(np.round(suggest.confidence(rows), 6))) == 3
+    # Only trusted patterns count; none trusted is "no idea".
+    assert suggest.confidence(proba, np.array([True, False])).tolist() == pytest.approx([0.9, 0.5, 0.7])
+    assert suggest.confidence(proba, np.array([False, False])).tolist() == [0.5, 0.5, 0.5]
+
+
+def test_a_pattern_is_trusted_only_where_held_out_f1_beats_the_baseline() -> None:
+    evaluation = {"per_pattern": {
+        "Обратная связь": {"f1": 0.8, "baseline_f1": 0.4},
+        "Рефлексия": {"f1": 0.3, "baseline_f1": 0.3},  # a tie is not better
+        "Игра": {"f1": 0.9, "baseline_f1": 0.0},
+    }}
+    assert suggest.ready_patterns(evaluation) == {"Обратная связь", "Игра"}
+    assert suggest.ready_patterns(evaluation, ["«Игра»: всего 2 примера(ов) — слишком мало"]) == {"Обратная связь"}
+    assert suggest.ready_patterns(None) == frozenset() and suggest.ready_patterns({"per_pattern": []}) == frozenset()
+    assert suggest.chosen([0.9, 0.8, 0.1], ["А", "Б", "В"], [False, True, True], 0.5) == ["Б"]
+    assert suggest.chosen([0.9, 0.3, 0.1], ["А", "Б", "В"], [False, True, True], 0.5) == ["Б"]  # the likeliest trusted
+    assert suggest.chosen([0.9, 0.3, 0.1], ["А", "Б", "В"], [False, False, False], 0.5) == []
+
+
+def test_predictions_average_only_the_models_trusted_with_a_pattern() -> None:
+    segments = pd.DataFrame({"x": [0, 1]})
+    good = suggest.Model("a", ("А", "Б"), frozenset({"А"}), lambda s: np.array([[0.9, 0.2], [0.1, 0.4]]))
+    poor = suggest.Model("b", ("А", "Б"), frozenset(), lambda s: np.array([[0.5, 0.6], [0.5, 0.6]]))
+    result = suggest.predict([good, poor], segments)
+    assert result.patterns == ["А", "Б"] and result.ready.tolist() == [True, False]
+    assert result.proba[:, 0].tolist() == pytest.approx([0.9, 0.1])  # the untrusted model does not dilute it
+    assert result.version == "a+b" and result.not_ready == ["Б"]
+    assert "«Б»" in suggest.not_ready_note(result)
+    assert suggest.not_ready_note(suggest.predict([poor], segments)).startswith("Модель ещё не готова")
 
 
 def test_a_batch_is_spread_over_time_and_loosened_only_when_needed() -> None:

@@ -440,7 +440,25 @@ def load_labeled_segments(
     left out and reported in ``problems``; if nothing usable remains, that is a user error.
     """
     path = Path(path) if path else layout.labeled_csv
-    annotations = read_export(path)
+    return labeled_from_annotations(layout, read_export(path), source=path, labelled_at=path.stat().st_mtime,
+                                    min_share=min_share, known_patterns=known_patterns)
+
+
+def labeled_from_annotations(
+    layout: Layout,
+    annotations: Sequence[Annotation],
+    *,
+    source: Path | str,
+    labelled_at: float,
+    min_share: float = DEFAULT_MIN_SHARE,
+    known_patterns: Sequence[str] = (),
+) -> LabeledSet:
+    """:func:`load_labeled_segments` for annotations from anywhere (an export, the ML backend's webhook).
+
+    ``source`` names them in messages; ``labelled_at`` (a timestamp) is when they were made, to
+    notice parts processed again since.
+    """
+    path = source
     answers = [a for a in annotations if a.is_answer]
     if not answers:
         raise UserError(
@@ -453,7 +471,6 @@ def load_labeled_segments(
     rows: list[dict[str, Any]] = []
     votes: dict[tuple[str, int], dict[str, tuple[str, ...]]] = {}
     duplicates = 0
-    labelled_at = path.stat().st_mtime
     for (part, segment), anns in sorted(by_task.items()):
         valid, repeated = distinct_annotations(anns)
         duplicates += repeated

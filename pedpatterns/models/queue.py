@@ -9,10 +9,10 @@ frames of one confusing minute, so the batch is also spread out: two segments of
 lesson are at least ``min_gap_seconds`` apart, loosened only when the batch cannot be
 filled otherwise (and then the caller says so).
 
-Confidence of a segment is that of its least certain yes/no decision:
-``min over patterns of max(p, 1 - p)`` — 0.5 when a model cannot tell whether some pattern
-is there, 1.0 when it is sure about every pattern. That number is each prediction's
-``score``.
+Confidence of a segment and which patterns are suggested at all: :mod:`.suggest`, shared with
+the live ML backend. A pattern no model beats the frequency baseline on is left out of the
+suggestion; when that is every pattern, the batch still goes out, without suggestions, in the
+order that spreads it over the lessons.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pedpatterns import fsutil
@@ -30,18 +29,9 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.exports import answered_segments, read_segments_table
 from pedpatterns.labelstudio.tasks import format_time, prediction, segment_task
 from pedpatterns.layout import Layout
-from pedpatterns.models import imagemodel, textmodel
+from pedpatterns.models import suggest, textmodel
 from pedpatterns.models.options import QueueOptions  # with MODELS, whose hints: the parser reads them there
-
-
-@dataclass
-class Predictions:
-    """Every candidate segment with the models' probabilities (columns ``patterns``), and who made them."""
-
-    segments: pd.DataFrame
-    proba: np.ndarray
-    patterns: list[str]
-    version: str
+from pedpatterns.models.suggest import Predictions
 
 
 @dataclass
@@ -51,20 +41,6 @@ class QueueResult:
     labelled: int
     version: str
     notes: list[str] = field(default_factory=list)
-
-
-def confidence(proba: np.ndarray) -> np.ndarray:
-    """Per row, the confidence of the least certain yes/no decision: min over patterns of max(p, 1 − p)."""
-    proba = np.asarray(proba, dtype=float)
-    if proba.size == 0:
-        return np.ones(len(proba))
-    return np.min(np.maximum(proba, 1 - proba), axis=1)
-
-
-def chosen(probs: Sequence[float], patterns: Sequence[str], threshold: float) -> list[str]:
-    """The pre-annotation: every pattern at or above ``threshold``, else the single most likely one."""
-    picked = [p for p, v in zip(patterns, probs, strict=True) if v >= threshold]
-    return picked or [patterns[int(np.argmax(probs))]]
 
 
 def choose_diverse(
@@ -121,9 +97,12 @@ def unlabelled_segments(layout: Layout, labels_path: Path | None = None) -> tupl
 def build_queue(layout: Layout, predictions: Predictions, labelled: int, options: QueueOptions) -> QueueResult:
     """The batch as Label Studio tasks with predictions, in ascending score (least confident first)."""
     segments = predictions.segments
-    scores = confidence(predictions.proba)
+    scores = suggest.confidence(predictions.proba, predictions.ready)
     picked, gap = choose_diverse(segments, scores.tolist(), options.batch, options.min_gap_seconds)
     notes = []
+    note = suggest.not_ready_note(predictions)
+    if note:
+        notes.append(note)
     if len(picked) < options.batch:
         notes.append(f"Неразмеченных сегментов всего {len(segments)}: в пакете {len(picked)} вместо {options.batch}.")
     if gap < options.min_gap_seconds and picked:
@@ -135,51 +114,34 @@ def build_queue(layout: Layout, predictions: Predictions, labelled: int, options
     for i in picked:
         row = segments.iloc[i].to_dict()
         task = segment_task(layout, row)
-        probs = predictions.proba[i]
-        task["data"]["model_confidence"] = round(float(scores[i]), 4)
-        task["predictions"] = [prediction(chosen(probs, predictions.patterns, options.threshold), float(scores[i]),
-                                          predictions.version)]
+        if predictions.any_ready:
+            choices = suggest.chosen(predictions.proba[i], predictions.patterns, predictions.ready, options.threshold)
+            task["data"]["model_confidence"] = round(float(scores[i]), 4)
+            task["predictions"] = [prediction(choices, float(scores[i]), predictions.version)]
         tasks.append(task)
     return QueueResult(tasks, len(segments), labelled, predictions.version, notes)
 
 
-def combine(parts: Sequence[tuple[str, list[str], np.ndarray]]) -> tuple[list[str], np.ndarray, str]:
-    """Average the models' probabilities per pattern (a pattern only one model knows keeps its value)."""
-    patterns = list(dict.fromkeys(p for _, names, _ in parts for p in names))
-    total = np.zeros((len(parts[0][2]), len(patterns)))
-    count = np.zeros(len(patterns))
-    for _, names, proba in parts:
-        for j, name in enumerate(names):
-            k = patterns.index(name)
-            total[:, k] += proba[:, j]
-            count[k] += 1
-    return patterns, total / np.maximum(count, 1), "+".join(version for version, _, _ in parts)
-
-
 def predict(layout: Layout, segments: pd.DataFrame, options: QueueOptions, log: Any = print) -> Predictions:
     """The probabilities of the chosen models (``auto``: every model there is) for the candidate segments."""
-    parts: list[tuple[str, list[str], np.ndarray]] = []
+    models: list[suggest.Model] = []
     if options.model in ("auto", "text"):
         text = textmodel.ensure_model(
             layout, textmodel.TextOptions(labels_path=options.labels_path, min_share=options.min_share,
                                           threshold=options.threshold), log=log)
         if text is not None:
             version = f"{layout.text_model.stem}@{text.info.get('trained_at', '')}"
-            parts.append((version, list(text.patterns), text.predict_proba(segments)))
+            models.append(suggest.text_model(text, version, layout.text_metrics))
         elif options.model == "text":
             raise UserError("Модели по звуку и тексту нет: нужна разметка labeled.csv (см. README, часть 2).")
     if options.model == "image" or (options.model == "auto" and layout.image_model.is_file()):
-        classifier = imagemodel.load_classifier(layout)
-        keyframes = [layout.keyframe(str(r.part), int(r.segment)) for r in segments.itertuples(index=False)]
-        images = imagemodel.load_images(keyframes, classifier.image_size)
-        parts.append((classifier.version, list(classifier.classes), imagemodel.predict_proba(classifier, images)))
-    if not parts:
+        models.append(suggest.image_model(layout))
+    if not models:
         raise UserError(
             "Нет ни одной модели для подсказок: положите разметку labeled.csv в папку проекта (модель по звуку и "
             "тексту обучится сама) или обучите модель по кадрам: python auto_classifier.py --mode train"
         )
-    patterns, proba, version = combine(parts)
-    return Predictions(segments, proba, patterns, version)
+    return suggest.predict(models, segments)
 
 
 def write_queue(path: Path, result: QueueResult) -> Path:
@@ -189,16 +151,21 @@ def write_queue(path: Path, result: QueueResult) -> Path:
 
 def format_queue(result: QueueResult, layout: Layout, path: Path) -> str:
     """What the command prints: the batch in order, with confidence and place in the lesson."""
+    suggested = any(task.get("predictions") for task in result.tasks)
     lines = [
         f"Следующий пакет для разметки: {len(result.tasks)} сегментов из {result.candidates} неразмеченных "
         f"(уже размечено: {result.labelled}). Модели: {result.version}.",
-        "Сначала — те, в которых модели уверены меньше всего (уверенность 0,5 — не знает, 1 — уверена):",
+        "Сначала — те, в которых модели уверены меньше всего (уверенность 0,5 — не знает, 1 — уверена):"
+        if suggested else f"Подсказок нет ({suggest.NOT_READY}); сегменты взяты из разных мест уроков:",
     ]
     for n, task in enumerate(result.tasks, 1):
         data = task["data"]
-        guess = ", ".join(task["predictions"][0]["result"][0]["value"]["choices"])
-        lines.append(f"  {n:>2}. уверенность {task['predictions'][0]['score']:.2f}  «{data['part']}», сегмент "
-                     f"{data['segment']} ({format_time(float(data['lesson_start']))}): {guess}")
+        where = f"«{data['part']}», сегмент {data['segment']} ({format_time(float(data['lesson_start']))})"
+        if task.get("predictions"):
+            guess = ", ".join(task["predictions"][0]["result"][0]["value"]["choices"])
+            lines.append(f"  {n:>2}. уверенность {task['predictions'][0]['score']:.3f}  {where}: {guess}")
+        else:
+            lines.append(f"  {n:>2}. {where}")
     lines += [f"Внимание: {note}" for note in result.notes]
-    lines.append(f"Задачи с подсказками моделей: {path}")
+    lines.append(f"Задачи{' с подсказками моделей' if suggested else ''}: {path}")
     return "\n".join(lines)
