@@ -188,7 +188,7 @@ def clean() -> None:
     patterns = ["part_films/*.mp4", "part_films/*.parts.json", "dataset_foto/*/", "auto_labeled_dataset/*/", ".locks",
                 "new_videos/reports", "tasks.json", "label_queue.json", "image_pattern_model.h5",
                 "image_pattern_model.classes.json", "mlb.pkl", "*.metrics.json", "text_pattern_model.skops",
-                "text_pattern_model.joblib"]
+                "text_pattern_model.joblib", "live_pattern_model.skops"]  # not live_labels.json: experts' answers
     for pattern in patterns:
         for path in ROOT.glob(pattern.rstrip("/")):
             if path.is_dir():
