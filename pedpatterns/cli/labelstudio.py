@@ -1,4 +1,5 @@
-"""``python -m pedpatterns.labelstudio setup|export|queue``: Label Studio without manual steps, and the next batch."""
+"""``python -m pedpatterns.labelstudio setup|export|queue|server|connect|backend``: Label Studio without manual steps,
+the next batch, and live suggestions of the model while experts label."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from pedpatterns.cli import (
     path,
     positive_int,
     project_id,
+    share,
     text,
     token,
 )
-from pedpatterns.labelstudio.options import DEFAULT_TITLE
-from pedpatterns.models.options import MODELS, QueueOptions
+from pedpatterns.labelstudio.options import DEFAULT_BACKEND_URL, DEFAULT_SERVER_PORT, DEFAULT_TITLE
+from pedpatterns.models.options import MODELS, BackendOptions, QueueOptions
 
 # 0 turns the spreading off; ten hours is longer than any lesson.
 MIN_GAP = number_type(float, low=0, high=36_000, example="120", unit="секунды", name="min_gap")
+PORT = number_type(int, low=1, high=65_535, example="8080", name="port")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         "python -m pedpatterns.labelstudio",
         "Проект Label Studio без ручных шагов: создать и наполнить (setup), выгрузить разметку (export), "
         "следующий пакет задач с подсказками моделей (queue).\n"
+        "Подсказки модели прямо во время разметки: запустить Label Studio (server) и ML-бэкенд (backend), "
+        "подключить бэкенд к проекту (connect).\n"
         "Адрес и токен берутся из .env (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY) или из параметров.",
     )
     commands = parser.add_subparsers(dest="command", required=True, title="команды", metavar="КОМАНДА",
@@ -72,7 +77,50 @@ def _parser() -> argparse.ArgumentParser:
     queue.add_argument("--url", type=text, help="адрес Label Studio (для --send)")
     queue.add_argument("--token", type=token, help="токен доступа Label Studio (для --send)")
     queue.add_argument("--project-title", type=text, default=DEFAULT_TITLE, help="проект Label Studio (для --send)")
-    for sub in (setup, export):
+    server = commands.add_parser(
+        "server", prog="python -m pedpatterns.labelstudio server",
+        help="запустить Label Studio для разметки (файлы проекта и ML-бэкенд на этом компьютере разрешены)",
+        description="Запускает Label Studio из .venv-labelstudio в этом окне, пока его не остановят (Ctrl+C). "
+                    "Он отдаёт файлы папки проекта (LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true, "
+                    "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT=папка проекта), разрешает ML-бэкенд на этом компьютере "
+                    "(ML_BLOCK_LOCAL_IP=false, SSRF_PROTECTION_ENABLED=false), не проверяет обновления и не "
+                    "отправляет статистику. "
+                    "Данные Label Studio (проекты, пользователи) остаются в его обычной папке. Сервер слушает "
+                    "только этот компьютер (127.0.0.1).")
+    server.add_argument("--root", type=path, default=argparse.SUPPRESS,
+                        help="папка проекта: её файлы (processed_data/) Label Studio показывает экспертам")
+    server.add_argument("--port", type=PORT, default=DEFAULT_SERVER_PORT, help="порт Label Studio")
+
+    connect = commands.add_parser(
+        "connect", prog="python -m pedpatterns.labelstudio connect",
+        help="подключить ML-бэкенд к проекту: подсказки модели при открытии задачи, обучение после Submit",
+        description="Подключает запущенный ML-бэкенд (python -m pedpatterns.labelstudio backend) к проекту "
+                    "Label Studio: регистрирует его (повторный запуск обновляет, а не дублирует), включает показ "
+                    "подсказок модели при открытии задачи и проверяет вебхук, по которому бэкенд узнаёт о каждой "
+                    "новой разметке (нет — создаёт). Проект создаётся командой setup.")
+
+    backend = commands.add_parser(
+        "backend", prog="python -m pedpatterns.labelstudio backend",
+        help="запустить ML-бэкенд: подсказки паттернов для Label Studio и дообучение по разметке экспертов",
+        description="ML-бэкенд для Label Studio: подсказывает паттерны, когда эксперт открывает задачу, и "
+                    "дообучает модель по новой разметке (после каждых --retrain-every изменений). Работает в этом "
+                    "окне, пока его не остановят (Ctrl+C). Подключите его к проекту командой connect.")
+    backend.add_argument("--root", type=path, default=argparse.SUPPRESS,
+                         help="папка проекта (в ней processed_data/, labeled.csv, модели)")
+    backend.add_argument("--host", type=text, default=BackendOptions.host,
+                         help="адрес, на котором бэкенд ждёт Label Studio")
+    backend.add_argument("--port", type=PORT, default=BackendOptions.port, help="порт бэкенда")
+    backend.add_argument("--retrain-every", dest="retrain_every", type=positive_int,
+                         default=BackendOptions.retrain_every,
+                         help="дообучать модель после стольких новых, изменённых или удалённых разметок")
+    backend.add_argument("--threshold", type=fraction, default=BackendOptions.threshold,
+                         help="вероятность, с которой паттерн попадает в подсказку")
+    backend.add_argument("--labels", dest="labels_path", type=path, default=None,
+                         help="экспорт разметки для первого обучения (по умолчанию labeled.csv в папке проекта)")
+    backend.add_argument("--min-share", dest="min_share", type=share, default=BackendOptions.min_share,
+                         help="паттерн засчитывается сегменту, если его выбрала такая доля экспертов")
+
+    for sub in (setup, export, connect):
         sub.add_argument("--root", type=path, default=argparse.SUPPRESS,
                          help="папка проекта (в ней processed_data/, tasks.json, .env)")
         sub.add_argument("--url", type=text, help="адрес Label Studio (по умолчанию LABEL_STUDIO_URL из .env, "
@@ -80,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--token", type=token,
                          help="токен доступа Label Studio (по умолчанию LABEL_STUDIO_API_KEY из .env)")
         sub.add_argument("--project-title", type=text, default=DEFAULT_TITLE, help="название проекта в Label Studio")
+    connect.add_argument("--backend-url", type=text, default=DEFAULT_BACKEND_URL, help="адрес ML-бэкенда")
     export.add_argument("--project-id", type=project_id, help="номер проекта вместо названия")
     export.add_argument("--output", type=path, help="куда сохранить (по умолчанию labeled.csv в папке проекта)")
     return parser
@@ -113,11 +162,38 @@ def _queue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server(args: argparse.Namespace) -> int:
+    from pedpatterns.labelstudio import server
+
+    layout = layout_from(args)
+    return server.run_in_foreground(layout.root, args.port)
+
+
+def _connect(args: argparse.Namespace) -> int:
+    from pedpatterns.labelstudio import connect, project
+    from pedpatterns.labelstudio.client import LabelStudioClient
+
+    layout = layout_from(args)
+    url, token_value = project.connection_settings(layout, args.url, args.token)
+    client = LabelStudioClient(url, token_value)
+    report = connect.connect_backend(client, args.project_title, args.backend_url)
+    print("\n".join(report.lines(client.url)))
+    return 0
+
+
+def _backend(args: argparse.Namespace) -> int:
+    from pedpatterns.models import backend
+
+    layout = layout_from(args)
+    return backend.serve(layout, options_from(args, BackendOptions))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "queue":
-        return _queue(args)
-    # The stages (pandas, requests) load after parsing: --help and a wrong flag answer at once.
+    # Each stage (pandas, requests, the web framework) loads after parsing: --help and a wrong flag answer at once.
+    handlers = {"queue": _queue, "server": _server, "connect": _connect, "backend": _backend}
+    if args.command in handlers:
+        return handlers[args.command](args)
     from pedpatterns.labelstudio import project
     from pedpatterns.labelstudio.client import LabelStudioClient
 

@@ -34,6 +34,15 @@ def looks_like_jwt(token: str) -> bool:
     return len(parts) == 3 and all(parts) and token.startswith("eyJ")
 
 
+# Label Studio's words when its SSRF protection refuses an address on this machine or a private network
+# (core/utils/exceptions.py SsrfBlockedUrlError, core/utils/io.py validate_ip): HTTP 403.
+_REFUSED_ADDRESS_MARKERS = ("reserved network address", "The provided URL was not allowed")
+
+
+class AddressRefused(UserError):
+    """Label Studio refused a URL on this machine or a private network (ML_BLOCK_LOCAL_IP, SSRF_PROTECTION_ENABLED)."""
+
+
 def _detail(response: requests.Response) -> str:
     try:
         body = response.json()
@@ -115,13 +124,21 @@ class LabelStudioClient:
             return
         if response.status_code == 401:
             raise self._token_error()
+        detail = _detail(response)
+        if response.status_code in (400, 403) and any(m in detail for m in _REFUSED_ADDRESS_MARKERS):
+            raise AddressRefused(
+                f"Label Studio отказался обращаться к адресу на этом компьютере или в локальной сети (действие "
+                f"«{action}»: {detail}). Так он защищается от запросов к внутренним адресам (SSRF), а ML-бэкенду "
+                "они нужны. Перезапустите Label Studio командой «python -m pedpatterns.labelstudio server» или "
+                "запускайте его с переменными окружения ML_BLOCK_LOCAL_IP=false и SSRF_PROTECTION_ENABLED=false."
+            )
         if response.status_code == 403:
-            raise UserError(f"Label Studio запретил действие «{action}» для этого пользователя: {_detail(response)}")
+            raise UserError(f"Label Studio запретил действие «{action}» для этого пользователя: {detail}")
         if response.status_code == 404:
             raise UserError(f"Label Studio не нашёл то, что нужно для действия «{action}» ({response.url}). "
                             "Проверьте адрес сервера и номер проекта.")
         raise UserError(
-            f"Label Studio отклонил действие «{action}» (HTTP {response.status_code}): {_detail(response)}"
+            f"Label Studio отклонил действие «{action}» (HTTP {response.status_code}): {detail}"
         )
 
     def request(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
@@ -227,6 +244,52 @@ class LabelStudioClient:
         """Attach a model's pre-annotation (``result``, ``score``, ``model_version``) to an existing task."""
         return self._json("POST", "/api/predictions/", "отправка подсказки модели",
                           json={"task": task_id, **prediction})
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        """One task as the labelling page opens it from the Data Manager (with its predictions)."""
+        return self._json("GET", f"/api/tasks/{task_id}/", "чтение задачи")
+
+    def next_task(self, project_id: int) -> dict[str, Any]:
+        """The next task of the labelling stream («Label All Tasks»): the Data Manager's ``next_task`` action."""
+        return self._json("POST", "/api/dm/actions", "следующая задача разметки",
+                          params={"id": "next_task", "project": project_id}, json={})
+
+    # ML backends (ml/api.py) and webhooks (webhooks/api.py)
+
+    def ml_backends(self, project_id: int) -> list[dict[str, Any]]:
+        """The project's ML backends; Label Studio asks each one's /health (and /setup) while listing them."""
+        return self._json("GET", "/api/ml/", "список ML-бэкендов", params={"project": project_id}) or []
+
+    def add_ml_backend(self, project_id: int, url: str, title: str, description: str = "") -> dict[str, Any]:
+        """Register an ML backend; Label Studio checks its /health and /setup first and then adds its webhook."""
+        return self._json("POST", "/api/ml/", "подключение ML-бэкенда", json={
+            "project": project_id, "url": url, "title": title, "description": description,
+            "is_interactive": False, "auto_update": True,
+        })
+
+    def update_ml_backend(self, backend_id: int, project_id: int, url: str, title: str,
+                          description: str = "") -> dict[str, Any]:
+        """Change a registered ML backend (``url`` and ``project`` are required: the check calls /health, /setup)."""
+        return self._json("PATCH", f"/api/ml/{backend_id}", "изменение ML-бэкенда", json={
+            "project": project_id, "url": url, "title": title, "description": description,
+            "is_interactive": False, "auto_update": True,
+        })
+
+    def webhooks(self, project_id: int) -> list[dict[str, Any]]:
+        return self._json("GET", "/api/webhooks/", "список вебхуков", params={"project": project_id}) or []
+
+    def add_webhook(self, project_id: int, url: str, actions: Sequence[str]) -> dict[str, Any]:
+        """A webhook that posts the whole payload (task, annotation, project) for ``actions``."""
+        return self._json("POST", "/api/webhooks/", "создание вебхука", json={
+            "project": project_id, "url": url, "send_payload": True, "send_for_all_actions": False,
+            "is_active": True, "actions": list(actions),
+        })
+
+    def update_webhook(self, webhook_id: int, **fields: Any) -> dict[str, Any]:
+        return self._json("PATCH", f"/api/webhooks/{webhook_id}/", "изменение вебхука", json=fields)
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self._json("DELETE", f"/api/webhooks/{webhook_id}/", "удаление вебхука")
 
     def users(self) -> list[dict[str, Any]]:
         return self._paged("/api/users/", "список пользователей")
