@@ -1,21 +1,17 @@
 """``python -m pedpatterns.labelstudio connect`` against the real Label Studio server and a live ML backend.
 
-The backend here is a stand-in of a few lines (http.server in a thread) that answers Label Studio's ML
-backend protocol — ``/health``, ``/setup``, ``/predict``, ``/webhook`` — and records every call, so the
-tests see what Label Studio itself asks: a prediction when a task is opened, the annotation on Submit.
+The backend here is a stand-in of a few lines (tests/mlkit.py) that answers Label Studio's ML backend
+protocol — ``/health``, ``/setup``, ``/predict``, ``/webhook`` — and records every call, so the tests see
+what Label Studio itself asks: a prediction when a task is opened, the annotation on Submit.
 The session's server is started by tests/ls_server.py with the same settings as
 ``python -m pedpatterns.labelstudio server`` (server.label_studio_environment).
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +19,14 @@ import pytest
 
 from pedpatterns import patterns
 from pedpatterns.labelstudio import connect
-from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
+from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.labelstudio.project import setup_project
 from pedpatterns.labelstudio.server import free_port
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
+from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -37,78 +34,11 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.ls_server"]
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
-MODEL_VERSION = "stand-in-7"
-
-
-@dataclass
-class StandInBackend:
-    """A live ML backend of a few lines: what it was asked, and what it answers."""
-
-    url: str = ""
-    calls: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, JSON body)
-    pattern: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def paths(self, method: str, path: str) -> list[Any]:
-        with self.lock:
-            return [body for m, p, body in self.calls if (m, p) == (method, path)]
-
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
-        with self.lock:
-            self.calls.append((method, path, body))
-        if method == "GET" and path in ("/", "/health"):
-            return 200, {"status": "UP", "model_class": "StandIn"}
-        if path == "/setup":
-            return 200, {"model_version": MODEL_VERSION}
-        if path == "/predict":
-            return 200, {"results": [{
-                "result": [{"from_name": CHOICES_TAG, "to_name": IMAGE_TAG, "type": "choices",
-                            "value": {"choices": [self.pattern]}}],
-                "score": 0.42, "model_version": MODEL_VERSION,
-            } for _ in body.get("tasks", [])]}
-        if path == "/webhook":
-            return 201, {"status": "ok"}
-        return 404, {"error": f"no route {path}"}
-
-
-def _handler(backend: StandInBackend) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            code, answer = backend.answer(method, self.path.split("?", 1)[0], body)
-            data = json.dumps(answer).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
 
 @pytest.fixture
 def stand_in() -> Iterator[StandInBackend]:
-    backend = StandInBackend(pattern=patterns.default_patterns()[0])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(backend))
-    backend.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with stand_in_backend() as backend:
         yield backend
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _project(ls_server: LSServer, stem: str, n_segments: int = 3) -> tuple[Path, str, int]:
@@ -200,8 +130,12 @@ def test_connect_makes_a_missing_webhook_and_works_with_a_personal_access_token(
     for hook in _webhooks(ls_server, project_id, f"{stand_in.url}/webhook"):
         client.delete_webhook(hook["id"])
 
+    # A user holds one valid personal access token at a time: revoked after use, for the other tests.
     personal = client.create_personal_access_token()
-    done = _connect(ls_server, root, title, stand_in.url, token=personal)
+    try:
+        done = _connect(ls_server, root, title, stand_in.url, token=personal)
+    finally:
+        client.revoke_personal_access_token(personal)
     assert done.returncode == 0, done.stderr
     assert "создан" in done.stdout
     (hook,) = _webhooks(ls_server, project_id, f"{stand_in.url}/webhook")
@@ -221,3 +155,4 @@ def test_connect_to_a_backend_that_is_not_running_says_what_to_start(ls_server: 
     assert f"ML-бэкенд не отвечает по адресу {dead}" in done.stderr
     assert "python -m pedpatterns.labelstudio backend" in done.stderr
     assert ls_server.client().ml_backends(project_id) == []
+

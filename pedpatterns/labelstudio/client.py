@@ -42,6 +42,10 @@ _REFUSED_ADDRESS_MARKERS = ("reserved network address", "The provided URL was no
 class AddressRefused(UserError):
     """Label Studio refused a URL on this machine or a private network (ML_BLOCK_LOCAL_IP, SSRF_PROTECTION_ENABLED)."""
 
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail  # Label Studio's own words
+
 
 def _detail(response: requests.Response) -> str:
     try:
@@ -130,7 +134,8 @@ class LabelStudioClient:
                 f"Label Studio отказался обращаться к адресу на этом компьютере или в локальной сети (действие "
                 f"«{action}»: {detail}). Так он защищается от запросов к внутренним адресам (SSRF), а ML-бэкенду "
                 "они нужны. Перезапустите Label Studio командой «python -m pedpatterns.labelstudio server» или "
-                "запускайте его с переменными окружения ML_BLOCK_LOCAL_IP=false и SSRF_PROTECTION_ENABLED=false."
+                "запускайте его с переменными окружения ML_BLOCK_LOCAL_IP=false и SSRF_PROTECTION_ENABLED=false.",
+                detail,
             )
         if response.status_code == 403:
             raise UserError(f"Label Studio запретил действие «{action}» для этого пользователя: {detail}")
@@ -304,6 +309,10 @@ class LabelStudioClient:
     def create_personal_access_token(self) -> str:
         """A new personal access token (JWT refresh token) of the current user."""
         return self._json("POST", "/api/token/", "создание токена")["token"]
+
+    def revoke_personal_access_token(self, token: str) -> None:
+        """Revoke a personal access token (Label Studio lets a user hold one valid token at a time)."""
+        self._json("POST", "/api/token/blacklist/", "отзыв токена", json={"refresh": token})
 
     def export(self, project_id: int, export_type: str = "CSV", *, all_tasks: bool = False) -> bytes:
         """The project's annotations exported by the server itself, byte for byte."""

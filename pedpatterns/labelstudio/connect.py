@@ -145,14 +145,28 @@ def _register(client: LabelStudioClient, project_id: int, url: str,
             return client.add_ml_backend(project_id, url, BACKEND_TITLE, BACKEND_DESCRIPTION), True, None
         updated = client.update_ml_backend(int(current["id"]), project_id, url, BACKEND_TITLE, BACKEND_DESCRIPTION)
     except AddressRefused as exc:
+        if current is None and any(_at(b, url) for b in client.ml_backends(project_id)):
+            # ML_BLOCK_LOCAL_IP=false alone: the backend is saved, then its webhook is refused (ml/models.py
+            # create_ml_webhook → WebhookSerializer.validate_url) and the request answers 403.
+            raise _webhook_refused(webhook_url(url)) from None
         raise UserError(
-            f"Label Studio не принял ML-бэкенд по адресу {url}: он запрещает адреса этого компьютера. "
-            f"Остановите Label Studio и запустите его командой «{START_SERVER}» (или с переменными окружения "
-            f"ML_BLOCK_LOCAL_IP=false и SSRF_PROTECTION_ENABLED=false), затем повторите эту команду.\n"
-            f"Ответ Label Studio: {exc.message}"
+            f"Label Studio не принял ML-бэкенд по адресу {url}: он запрещает адреса этого компьютера "
+            f"(ответ Label Studio: {exc.detail}). Остановите Label Studio и запустите его командой "
+            f"«{START_SERVER}» (или с переменными окружения ML_BLOCK_LOCAL_IP=false и "
+            "SSRF_PROTECTION_ENABLED=false), затем повторите эту команду."
         ) from None
     previous = normalize_url(str(current.get("url") or url)) if not _at(current, url) else None
     return updated, False, previous
+
+
+def _webhook_refused(url: str) -> UserError:
+    return UserError(
+        f"Label Studio не дал создать вебхук {url}: его защита от запросов к внутренним адресам "
+        "(SSRF_PROTECTION_ENABLED) запрещает адреса этого компьютера, а без вебхука модель не узнаёт о "
+        f"новой разметке. Остановите Label Studio и запустите его командой «{START_SERVER}» (или с "
+        "переменными окружения SSRF_PROTECTION_ENABLED=false и ML_BLOCK_LOCAL_IP=false), затем повторите "
+        "эту команду."
+    )
 
 
 def _ensure_webhook(client: LabelStudioClient, project_id: int, url: str) -> str:
@@ -168,13 +182,7 @@ def _ensure_webhook(client: LabelStudioClient, project_id: int, url: str) -> str
         client.add_webhook(project_id, url, ANNOTATION_ACTIONS)
         return "created"
     except AddressRefused:
-        raise UserError(
-            f"Label Studio не дал создать вебхук {url}: его защита от запросов к внутренним адресам "
-            "(SSRF_PROTECTION_ENABLED) запрещает адреса этого компьютера, и без вебхука модель не узнаёт о "
-            f"новой разметке. Остановите Label Studio и запустите его командой «{START_SERVER}» (или с "
-            "переменными окружения SSRF_PROTECTION_ENABLED=false и ML_BLOCK_LOCAL_IP=false), затем повторите "
-            "эту команду."
-        ) from None
+        raise _webhook_refused(url) from None
 
 
 def connect_backend(

@@ -182,6 +182,7 @@ def start_server(
         str(label_studio_executable(venv)), "start", "--no-browser",
         "--internal-host", "127.0.0.1", "--port", str(port), "--enable-legacy-api-token",
     ]
+    env = server_environment(document_root, data_dir, ADMIN_EMAIL, password, token)
     started = time.monotonic()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -189,7 +190,7 @@ def start_server(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=server_environment(document_root, data_dir, ADMIN_EMAIL, password, token),
+            env=env,
             cwd=str(data_dir),
             start_new_session=os.name != "nt",
         )
@@ -318,6 +319,7 @@ def run_in_foreground(
         f"Файлы проекта отдаются из папки: {document_root}\n"
         f"ML-бэкенд на этом компьютере разрешён ({', '.join(f'{k}={v}' for k, v in ML_BACKEND_SETTINGS.items())}).\n"
         "Остановить — Ctrl+C. Первый запуск готовит базу данных (до пары минут).")
+    sys.stdout.flush()  # before Label Studio's own lines, which it writes to the same terminal
     handled = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     previous = {sig: signal.signal(sig, _raise_stop) for sig in handled}
     process: subprocess.Popen | None = None
