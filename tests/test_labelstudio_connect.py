@@ -1,25 +1,34 @@
 """``python -m pedpatterns.labelstudio connect`` against the real Label Studio server and a live ML backend.
 
-The backend here is a stand-in of a few lines (tests/mlkit.py) that answers Label Studio's ML backend
-protocol — ``/health``, ``/setup``, ``/predict``, ``/webhook`` — and records every call, so the tests see
-what Label Studio itself asks: a prediction when a task is opened, the annotation on Submit.
+The whole chain runs with the real backend (``python -m pedpatterns.labelstudio backend``, which learns its
+first model from the project's labeled.csv): connect, a task opened in the labelling stream and in the Data
+Manager gets the backend's suggestion, a Submit reaches its /webhook. Where the exact calls matter, a stand-in
+of a few lines (tests/mlkit.py) answers the protocol — ``/health``, ``/setup``, ``/predict``, ``/webhook`` —
+and records what Label Studio sends.
 The session's server is started by tests/ls_server.py with the same settings as
 ``python -m pedpatterns.labelstudio server`` (server.label_studio_environment).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import requests
 
 from pedpatterns import patterns
 from pedpatterns.labelstudio import connect
-from pedpatterns.labelstudio.config import label_config_xml
+from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
+from pedpatterns.labelstudio.exports import read_segments_table
 from pedpatterns.labelstudio.project import setup_project
 from pedpatterns.labelstudio.server import free_port
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
@@ -27,6 +36,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
 from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
+from tests.researchkit import make_queue_project
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -67,56 +77,115 @@ def _webhooks(ls_server: LSServer, project_id: int, url: str) -> list[dict[str, 
     return [h for h in ls_server.client().webhooks(project_id) if h["url"].rstrip("/") == url]
 
 
-def test_connect_registers_once_and_label_studio_asks_the_backend(
-    ls_server: LSServer, stand_in: StandInBackend
+@contextmanager
+def _backend(root: Path, log: Path) -> Iterator[str]:
+    """``python -m pedpatterns.labelstudio backend`` for ``root`` on a free port, once its first model is learnt."""
+    url = f"http://127.0.0.1:{free_port()}"
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pedpatterns.labelstudio", "backend", "--root", str(root),
+             "--port", url.rsplit(":", 1)[1]], cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/health", timeout=2).json()["model_version"].startswith("live@"):
+                    break
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl+C
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+
+
+def _health(url: str) -> dict[str, Any]:
+    return requests.get(f"{url}/health", timeout=5).json()
+
+
+def test_connect_registers_the_backend_once_and_label_studio_asks_it_when_a_task_opens(
+    ls_server: LSServer, tmp_path: Path
 ) -> None:
-    root, title, project_id = _project(ls_server, "подсказки")
+    # The labelling queue's project (tests/researchkit.py): labeled.csv teaches the backend's first model.
+    root = ls_server.document_root / ls_server.unique("подсказки")
+    layout = make_queue_project(root)
+    for part in layout.processed_parts():
+        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
+        rows = read_segments_table(layout, part).reset_index().to_dict("records")
+        update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
     client = ls_server.client()
+    title = ls_server.unique("Подсказки на лету")
+    project_id = setup_project(client, layout, title).project_id
 
-    done = _connect(ls_server, root, title, stand_in.url)
-    assert done.returncode == 0, done.stderr
-    assert f"ML-бэкенд {stand_in.url} подключён к проекту «{title}»" in done.stdout
-    assert f"версия модели: {MODEL_VERSION}" in done.stdout
-    (backend,) = client.ml_backends(project_id)
-    assert backend["url"] == stand_in.url and backend["title"] == connect.BACKEND_TITLE
-    assert stand_in.paths("POST", "/setup"), "Label Studio did not call /setup when the backend was added"
-    project = client.project(project_id)
-    assert project["show_collab_predictions"] is True
-    assert project["model_version"] == connect.BACKEND_TITLE
-    # The server runs with SSRF_PROTECTION_ENABLED=false, so Label Studio made the webhook itself.
-    (hook,) = _webhooks(ls_server, project_id, f"{stand_in.url}/webhook")
-    assert hook["is_active"] and hook["send_payload"]
-    assert "Вебхук" in done.stdout and "на месте" in done.stdout
+    with _backend(root, tmp_path / "backend.log") as url:
+        version = _health(url)["model_version"]
+        done = _connect(ls_server, root, title, url)
+        assert done.returncode == 0, done.stderr
+        assert f"ML-бэкенд {url} подключён к проекту «{title}»" in done.stdout
+        assert f"версия модели: {version}" in done.stdout
+        (backend,) = client.ml_backends(project_id)
+        assert backend["url"] == url and backend["title"] == connect.BACKEND_TITLE
+        assert backend["model_version"] == version  # from the backend's /setup
+        project = client.project(project_id)
+        assert project["show_collab_predictions"] is True
+        assert project["model_version"] == connect.BACKEND_TITLE
+        # The server runs with SSRF_PROTECTION_ENABLED=false, so Label Studio made the webhook itself.
+        (hook,) = _webhooks(ls_server, project_id, f"{url}/webhook")
+        assert hook["is_active"] and hook["send_payload"] and hook["send_for_all_actions"]
+        assert f"Вебхук {url}/webhook на месте" in done.stdout
 
-    # Again: the same backend updated, nothing duplicated.
-    again = _connect(ls_server, root, title, stand_in.url + "/")
-    assert again.returncode == 0, again.stderr
-    assert "уже был подключён" in again.stdout
-    assert [b["id"] for b in client.ml_backends(project_id)] == [backend["id"]]
-    assert len(_webhooks(ls_server, project_id, f"{stand_in.url}/webhook")) == 1
+        # Again: the same backend updated, nothing duplicated.
+        again = _connect(ls_server, root, title, url + "/")
+        assert again.returncode == 0, again.stderr
+        assert "уже был подключён" in again.stdout
+        assert [b["id"] for b in client.ml_backends(project_id)] == [backend["id"]]
+        assert len(_webhooks(ls_server, project_id, f"{url}/webhook")) == 1
 
-    # The labelling stream («Label All Tasks») opens a task: Label Studio asks /predict and shows the answer.
-    asked = len(stand_in.paths("POST", "/predict"))
+        # The labelling stream («Label All Tasks») opens a task: Label Studio asks /predict, shows the answer.
+        known = set(patterns.default_patterns())
+        opened = client.next_task(project_id)
+        (shown,) = opened["predictions"]
+        assert shown["model_version"] == version
+        (choice,) = shown["result"]
+        assert choice["from_name"] == CHOICES_TAG and choice["to_name"] == IMAGE_TAG
+        assert set(choice["value"]["choices"]) <= known
+        assert 0 < shown["score"] <= 1
+
+        # A task opened from the Data Manager's table (GET /api/tasks/<id>/) gets one too.
+        other = next(t for t in client.tasks(project_id) if t["id"] != opened["id"])
+        assert [p["model_version"] for p in client.task(other["id"])["predictions"]] == [version]
+
+        # Submit: Label Studio posts the annotation to the backend's /webhook inside the request (no Redis here).
+        assert _health(url)["live_annotations"] == 0
+        client.annotate(opened["id"], [patterns.default_patterns()[0]])
+        assert _health(url)["live_annotations"] == 1
+        assert json.loads(layout.live_labels.read_text(encoding="utf-8"))["annotations"]
+
+
+def test_label_studio_calls_what_the_backend_protocol_says(ls_server: LSServer, stand_in: StandInBackend) -> None:
+    """What exactly Label Studio sends, seen by a stand-in that records every call."""
+    root, title, project_id = _project(ls_server, "протокол")
+    client = ls_server.client()
+    assert _connect(ls_server, root, title, stand_in.url).returncode == 0
+    (setup,) = stand_in.paths("POST", "/setup")[-1:]
+    assert setup["project"].startswith(f"{project_id}.") and "<Choices" in setup["schema"]
+
     opened = client.next_task(project_id)
-    predicted = stand_in.paths("POST", "/predict")
-    assert len(predicted) == asked + 1
-    assert [t["id"] for t in predicted[-1]["tasks"]] == [opened["id"]]
-    (shown,) = opened["predictions"]
-    assert shown["model_version"] == MODEL_VERSION
-    assert shown["result"][0]["value"]["choices"] == [stand_in.pattern]
-    assert shown["score"] == pytest.approx(0.42)
+    (asked,) = stand_in.paths("POST", "/predict")
+    assert [t["id"] for t in asked["tasks"]] == [opened["id"]] and "<Choices" in asked["label_config"]
+    assert opened["predictions"][0]["model_version"] == MODEL_VERSION
+    client.next_task(project_id)  # the same task again: it holds this model version's prediction, no new call
+    assert len(stand_in.paths("POST", "/predict")) == 1
 
-    # A task opened from the Data Manager's table (GET /api/tasks/<id>/) is asked for too.
-    other = next(t for t in client.tasks(project_id) if t["id"] != opened["id"])
-    viewed = client.task(other["id"])
-    assert [t["id"] for t in stand_in.paths("POST", "/predict")[-1]["tasks"]] == [other["id"]]
-    assert [p["model_version"] for p in viewed["predictions"]] == [MODEL_VERSION]
-
-    # Submit: the webhook posts the annotation to the backend inside the request (no Redis here).
     client.annotate(opened["id"], [stand_in.pattern])
     (event,) = [e for e in stand_in.paths("POST", "/webhook") if e["action"].startswith("ANNOTATION")]
     assert event["action"] == "ANNOTATION_CREATED"
-    assert event["task"]["id"] == opened["id"]
+    assert event["task"]["id"] == opened["id"] and event["task"]["data"]["image"]
     assert event["annotation"]["result"][0]["value"]["choices"] == [stand_in.pattern]
     assert event["project"]["id"] == project_id
 
