@@ -74,3 +74,14 @@ def make_queue_project(root: Path, *, films: int = 4, per_part: int = 20, labell
             answers += [(part, i, d[2], "2") for i, d in enumerate(drawn[:12])]
     write_ls_csv(layout, layout.labeled_csv, answers)
     return layout
+
+
+def queue_project_labels(films: int = 4, per_part: int = 20) -> dict[tuple[str, int], list[str]]:
+    """The patterns each segment of :func:`make_queue_project` really shows (the same draw), labelled or not."""
+    rng = np.random.default_rng(0)
+    labels = {}
+    for f in range(films):
+        for i in range(per_part):
+            labels[(f"Фильм {f}_part001", i)] = list(labelled_features(i, rng)[2])
+    return labels
+

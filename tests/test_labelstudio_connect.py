@@ -36,7 +36,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
 from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
-from tests.researchkit import make_queue_project
+from tests.researchkit import make_queue_project, queue_project_labels
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -78,13 +78,13 @@ def _webhooks(ls_server: LSServer, project_id: int, url: str) -> list[dict[str, 
 
 
 @contextmanager
-def _backend(root: Path, log: Path) -> Iterator[str]:
+def _backend(root: Path, log: Path, *flags: str) -> Iterator[str]:
     """``python -m pedpatterns.labelstudio backend`` for ``root`` on a free port, once its first model is learnt."""
     url = f"http://127.0.0.1:{free_port()}"
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pedpatterns.labelstudio", "backend", "--root", str(root),
-             "--port", url.rsplit(":", 1)[1]], cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+             "--port", url.rsplit(":", 1)[1], *flags], cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -225,3 +225,62 @@ def test_connect_to_a_backend_that_is_not_running_says_what_to_start(ls_server: 
     assert "python -m pedpatterns.labelstudio backend" in done.stderr
     assert ls_server.client().ml_backends(project_id) == []
 
+
+
+def test_experts_teach_the_backend_through_label_studio_and_its_suggestions_change(ls_server: LSServer,
+                                                                                   tmp_path: Path) -> None:
+    """Two experts Submit in Label Studio → the backend retrains in the background → a new model_version → Label
+    Studio asks again and the suggestions for what they taught differ; with the backend stopped, labelling goes on."""
+    root = ls_server.document_root / ls_server.unique("учится")
+    layout = make_queue_project(root)
+    for part in layout.processed_parts():
+        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
+        rows = read_segments_table(layout, part).reset_index().to_dict("records")
+        update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
+    title = ls_server.unique("Учится на ходу")
+    client = ls_server.client()
+    project_id = setup_project(client, layout, title).project_id
+    tasks = {(t["data"]["part"], t["data"]["segment"]): t for t in client.tasks(project_id)}
+    truth = queue_project_labels()
+    taught = [tasks[("Фильм 3_part001", i)] for i in range(12)]  # nobody labelled film 3 before
+    experts = [client.create_user(f"{ls_server.unique('expert')}@pedpatterns.local".replace(" ", ""))["id"]
+               for _ in range(2)]
+
+    with _backend(root, tmp_path / "backend.log", "--retrain-every", "6") as url:
+        assert _connect(ls_server, root, title, url).returncode == 0
+        first = _health(url)["model_version"]
+
+        def suggestions() -> list[tuple[tuple[str, ...], float]]:
+            body = requests.post(f"{url}/predict", json={"tasks": taught}, timeout=60).json()
+            return [(tuple(r["result"][0]["value"]["choices"]), r["score"]) for r in body["results"]]
+
+        before = suggestions()
+        opened = client.task(taught[0]["id"])  # opening a task in Label Studio shows the backend's suggestion
+        assert [p["model_version"] for p in opened["predictions"]] == [first]
+
+        for task in taught:
+            for expert in experts:
+                client.annotate(task["id"], truth[(task["data"]["part"], task["data"]["segment"])],
+                                completed_by=expert)
+        health = _health(url)
+        assert health["live_annotations"] == 24  # every Submit reached the webhook, inside Label Studio's 1 s
+        deadline = time.monotonic() + 180
+        while (_health(url)["model_version"] == first or _health(url)["training"]) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        second = _health(url)["model_version"]
+        assert second != first and second.startswith("live@")
+        assert json.loads(layout.live_metrics.read_text(encoding="utf-8"))["n_segments"] == 36 + 12
+        after = suggestions()
+        assert after != before  # what the experts taught changed the suggestions for those segments
+        # Label Studio sees the new version and asks again for a task that held the old one.
+        fresh = tasks[("Фильм 3_part001", 15)]
+        assert [p["model_version"] for p in client.task(fresh["id"])["predictions"]] == [second]
+
+    # The backend is down: Label Studio still opens tasks and takes Submits, with no suggestion; its model page says
+    # the backend is not connected.
+    untouched = tasks[("Фильм 3_part001", 18)]
+    opened = client.task(untouched["id"])
+    assert opened["id"] == untouched["id"] and not opened["predictions"]
+    assert client.annotate(untouched["id"], ["Рефлексия"])["id"]
+    (backend,) = client.ml_backends(project_id)
+    assert backend["state"] in ("DI", "ER")

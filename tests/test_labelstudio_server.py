@@ -114,6 +114,7 @@ def test_personal_access_token_works_like_a_legacy_token(ls_server: LSServer) ->
     assert client._auth_header().startswith("Bearer ")
     project = client.create_project(ls_server.unique("PAT"), "<View><Text name='t' value='$t'/></View>")
     assert client.project(project["id"])["title"] == project["title"]
+    client.revoke_personal_access_token(pat)  # a user holds one valid token at a time: leave room for other tests
 
 
 def test_wrong_token_is_a_russian_message_and_nothing_is_written(ls_server: LSServer, tmp_path: Path) -> None:

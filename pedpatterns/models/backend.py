@@ -114,7 +114,7 @@ def choices_tag(label_config: str, patterns: Sequence[str] = ()) -> ChoicesTag:
 
 
 class LiveLabels:
-    """The annotations received through the webhook, by annotation id, and the ids deleted since.
+    """The annotations received through the webhook, by annotation id, and those deleted since (id → frame URL).
 
     Kept in ``live_labels.json`` (written whole after every change) so that answers survive a
     restart, and so that an annotation deleted in Label Studio also stops counting from labeled.csv.
@@ -123,7 +123,7 @@ class LiveLabels:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.annotations: dict[str, dict[str, Any]] = {}
-        self.deleted: set[str] = set()
+        self.deleted: dict[str, str] = {}  # the URL is "" when the deleted annotation never reached the backend
         self._lock = threading.Lock()
         if path.is_file():
             try:
@@ -136,30 +136,31 @@ class LiveLabels:
                 ) from None
             if isinstance(stored, dict) and stored.get("format") == STORE_FORMAT:
                 self.annotations = {str(k): v for k, v in (stored.get("annotations") or {}).items()}
-                self.deleted = {str(i) for i in stored.get("deleted") or []}
+                deleted = stored.get("deleted")
+                self.deleted = {str(k): str(v) for k, v in deleted.items()} if isinstance(deleted, dict) else {}
 
     def record(self, annotation: Mapping[str, Any], task: Mapping[str, Any], from_name: str) -> str:
         """Keep one submitted answer (the latest version of an annotation replaces the earlier one)."""
         entry = _annotation_entry(annotation, task, from_name)
         with self._lock:
             self.annotations[entry["id"]] = entry
-            self.deleted.discard(entry["id"])
+            self.deleted.pop(entry["id"], None)
             self._save()
         return entry["id"]
 
     def forget(self, ids: Sequence[str]) -> int:
         with self._lock:
             for i in ids:
-                self.annotations.pop(i, None)
-                self.deleted.add(i)
+                gone = self.annotations.pop(i, None)
+                self.deleted[i] = gone["image"] if gone else ""
             self._save()
         return len(ids)
 
-    def snapshot(self) -> tuple[list[Annotation], set[str], float]:
-        """(the answers as :class:`Annotation`, deleted ids, when the last one arrived)."""
+    def snapshot(self) -> tuple[list[Annotation], dict[str, str], float]:
+        """(the answers as :class:`Annotation`, deleted ids with their frame URLs, when the last one arrived)."""
         with self._lock:
             entries = list(self.annotations.values())
-            deleted = set(self.deleted)
+            deleted = dict(self.deleted)
         answers = [Annotation(image_url=e["image"], choices=tuple(e["choices"]), annotator=e["annotator"],
                               annotation_id=e["id"], cancelled=e["cancelled"]) for e in entries]
         latest = max((e["received"] for e in entries), default=0.0)
@@ -167,7 +168,7 @@ class LiveLabels:
 
     def _save(self) -> None:
         fsutil.write_json(self.path, {"format": STORE_FORMAT, "annotations": self.annotations,
-                                      "deleted": sorted(self.deleted)})
+                                      "deleted": self.deleted})
 
 
 def _annotation_entry(annotation: Mapping[str, Any], task: Mapping[str, Any], from_name: str) -> dict[str, Any]:
@@ -198,14 +199,23 @@ def _annotation_entry(annotation: Mapping[str, Any], task: Mapping[str, Any], fr
 
 
 def training_annotations(layout: Layout, labels_path: Path, live: LiveLabels) -> tuple[list[Annotation], float]:
-    """labeled.csv's answers and the live ones, one per annotation id (the live, newer one wins), minus deletions."""
+    """labeled.csv's answers and the live ones, minus deletions; one per annotation (the live, newer one wins).
+
+    An annotation is the same one when its id *and* its frame are: ids are only unique within one Label
+    Studio, and a labeled.csv from another server must not lose answers to a live one that shares a number.
+    """
     answers, deleted, latest = live.snapshot()
-    live_ids = {a.annotation_id for a in answers}
+    live_keys = {(a.annotation_id, a.image_url) for a in answers}
+
+    def superseded(a: Annotation) -> bool:
+        if not a.annotation_id:
+            return False
+        return (a.annotation_id, a.image_url) in live_keys or deleted.get(a.annotation_id) in ("", a.image_url)
+
     exported: list[Annotation] = []
     labelled_at = latest
     if labels_path.is_file():
-        exported = [a for a in read_export(labels_path)
-                    if not (a.annotation_id and (a.annotation_id in live_ids or a.annotation_id in deleted))]
+        exported = [a for a in read_export(labels_path) if not superseded(a)]
         labelled_at = max(labelled_at, labels_path.stat().st_mtime)
     return [*exported, *answers], labelled_at
 
