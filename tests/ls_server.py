@@ -41,7 +41,7 @@ from pedpatterns.labelstudio.server import (
     start_server,
     stop_server,
 )
-from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
+from pedpatterns.labelstudio.tasks import read_tasks, segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
@@ -71,6 +71,25 @@ class LSServer:
     def unique(self, stem: str) -> str:
         """A name no other test of this session uses (for parts, projects, users)."""
         return f"{stem} {next(_counter):02d}"
+
+    def queue_project(self, stem: str, title: str) -> tuple[Layout, int, str]:
+        """The labelling queue's project (tests/researchkit.py) inside the served root, set up in Label Studio.
+
+        Its processed_data/ must lie under the server's document root to be connected as storage.
+        """
+        from pedpatterns.labelstudio.exports import read_segments_table
+        from pedpatterns.labelstudio.project import setup_project
+        from tests.researchkit import make_queue_project
+
+        layout = make_queue_project(self.document_root / self.unique(stem))
+        for part in layout.processed_parts():
+            layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
+            rows = read_segments_table(layout, part).reset_index().to_dict("records")
+            update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
+        title = self.unique(title)
+        report = setup_project(self.client(), layout, title)
+        assert report.imported == len(read_tasks(layout.tasks_json))
+        return layout, report.project_id, title
 
     def make_part(self, n_segments: int, *, film: str = "Урок английского 5 класс", **kwargs) -> tuple[str, list[dict]]:  # type: ignore[no-untyped-def]
         """A processed part exactly as prepare_data.py leaves it: JPEG keyframes, MP3 clips, config, tasks.json."""

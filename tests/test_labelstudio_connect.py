@@ -28,7 +28,6 @@ import requests
 from pedpatterns import patterns
 from pedpatterns.labelstudio import connect
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
-from pedpatterns.labelstudio.exports import read_segments_table
 from pedpatterns.labelstudio.project import setup_project
 from pedpatterns.labelstudio.server import free_port
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
@@ -36,7 +35,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
 from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
-from tests.researchkit import make_queue_project, queue_project_labels
+from tests.researchkit import queue_project_labels
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -112,15 +111,8 @@ def test_connect_registers_the_backend_once_and_label_studio_asks_it_when_a_task
     ls_server: LSServer, tmp_path: Path
 ) -> None:
     # The labelling queue's project (tests/researchkit.py): labeled.csv teaches the backend's first model.
-    root = ls_server.document_root / ls_server.unique("подсказки")
-    layout = make_queue_project(root)
-    for part in layout.processed_parts():
-        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
-        rows = read_segments_table(layout, part).reset_index().to_dict("records")
-        update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
-    client = ls_server.client()
-    title = ls_server.unique("Подсказки на лету")
-    project_id = setup_project(client, layout, title).project_id
+    layout, project_id, title = ls_server.queue_project("подсказки", "Подсказки на лету")
+    root, client = layout.root, ls_server.client()
 
     with _backend(root, tmp_path / "backend.log") as url:
         version = _health(url)["model_version"]
@@ -231,15 +223,8 @@ def test_experts_teach_the_backend_through_label_studio_and_its_suggestions_chan
                                                                                    tmp_path: Path) -> None:
     """Two experts Submit in Label Studio → the backend retrains in the background → a new model_version → Label
     Studio asks again and the suggestions for what they taught differ; with the backend stopped, labelling goes on."""
-    root = ls_server.document_root / ls_server.unique("учится")
-    layout = make_queue_project(root)
-    for part in layout.processed_parts():
-        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
-        rows = read_segments_table(layout, part).reset_index().to_dict("records")
-        update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
-    title = ls_server.unique("Учится на ходу")
-    client = ls_server.client()
-    project_id = setup_project(client, layout, title).project_id
+    layout, project_id, title = ls_server.queue_project("учится", "Учится на ходу")
+    root, client = layout.root, ls_server.client()
     tasks = {(t["data"]["part"], t["data"]["segment"]): t for t in client.tasks(project_id)}
     truth = queue_project_labels()
     taught = [tasks[("Фильм 3_part001", i)] for i in range(12)]  # nobody labelled film 3 before

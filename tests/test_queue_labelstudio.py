@@ -17,11 +17,7 @@ import pytest
 
 from pedpatterns import patterns
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
-from pedpatterns.labelstudio.exports import read_segments_table
-from pedpatterns.labelstudio.project import setup_project
-from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from tests.faultkit import REPO_ROOT
-from tests.researchkit import make_queue_project
 
 if TYPE_CHECKING:
     from tests.ls_server import LSServer
@@ -31,17 +27,9 @@ pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
 
 def test_queue_sends_predictions_that_the_server_shows(ls_server: LSServer) -> None:
-    # A project root inside the server's document root, so its processed_data/ may be connected as storage.
-    root = ls_server.document_root / ls_server.unique("очередь")
-    layout = make_queue_project(root)
-    for part in layout.processed_parts():
-        layout.label_config(part).write_text(label_config_xml(patterns.default_patterns()), encoding="utf-8")
-        rows = read_segments_table(layout, part).reset_index().to_dict("records")
-        update_tasks_file(layout, part, segment_tasks(layout, [{**r, "part": part} for r in rows]))
-    client = ls_server.client()
-    title = ls_server.unique("Очередь разметки")
-    report = setup_project(client, layout, title)
-    assert report.imported == 80
+    layout, project_id, title = ls_server.queue_project("очередь", "Очередь разметки")
+    root, client = layout.root, ls_server.client()
+    assert len(client.tasks(project_id)) == 80
 
     done = subprocess.run(
         [sys.executable, "-m", "pedpatterns.labelstudio", "queue", "--root", str(root), "--batch", "6",
@@ -53,7 +41,7 @@ def test_queue_sends_predictions_that_the_server_shows(ls_server: LSServer) -> N
     scores = [t["predictions"][0]["score"] for t in sent]
     assert len(sent) == 6 and scores == sorted(scores)
 
-    served = {t["data"]["segment_id"]: t for t in client.tasks(report.project_id)}
+    served = {t["data"]["segment_id"]: t for t in client.tasks(project_id)}
     assert len(served) == 80  # nothing imported twice
     with_predictions = {key: t for key, t in served.items() if t.get("predictions")}
     assert set(with_predictions) == {t["data"]["segment_id"] for t in sent}
@@ -72,7 +60,7 @@ def test_queue_sends_predictions_that_the_server_shows(ls_server: LSServer) -> N
          "--send", "--url", ls_server.url, "--token", ls_server.token, "--project-title", title],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert all(len(t["predictions"]) == 1 for t in client.tasks(report.project_id) if t.get("predictions"))
+    assert all(len(t["predictions"]) == 1 for t in client.tasks(project_id) if t.get("predictions"))
 
     # The file alone, imported into a fresh project (Label Studio → Import), carries the same predictions.
     other = client.create_project(ls_server.unique("Очередь из файла"), label_config_xml(patterns.default_patterns()))
