@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     layout = cli.layout_from(args)
     # The stage (pandas, Pillow, scikit-learn) loads after parsing: --help and a wrong flag answer at once.
     from pedpatterns.dataset import build
+    from pedpatterns.labels.labelled import duplicates_note, load_labeled_segments
     from pedpatterns.labelstudio import agreement
-    from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
 
     known = patterns.load_patterns(args.patterns)
     labeled = load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)

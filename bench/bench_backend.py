@@ -44,8 +44,8 @@ import requests
 
 from pedpatterns import patterns
 from pedpatterns.errors import UserError
+from pedpatterns.labels.labelled import read_segments_table
 from pedpatterns.labelstudio.config import label_config_xml
-from pedpatterns.labelstudio.exports import read_segments_table
 from pedpatterns.labelstudio.tasks import read_tasks, replace_tasks, segment_tasks
 from pedpatterns.layout import Layout
 from pedpatterns.models import backend as live
@@ -185,7 +185,7 @@ def predict_latency(url: str, tasks: list[dict[str, Any]], calls: int) -> tuple[
 
 def naive_text_in_process(layout: Layout, tasks: list[dict[str, Any]], runs: int) -> list[float]:
     """Per request: the model loaded from disk, the part's segments read, one segment predicted."""
-    from pedpatterns.labelstudio.exports import url_to_path
+    from pedpatterns.labels.labelled import url_to_path
 
     times = []
     for k in range(runs):
@@ -207,7 +207,7 @@ NAIVE_SCRIPT = """
 import sys
 from pathlib import Path
 import pandas as pd
-from pedpatterns.labelstudio.exports import read_segments_table
+from pedpatterns.labels.labelled import read_segments_table
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 layout = Layout(Path(sys.argv[1]))
@@ -233,7 +233,7 @@ def naive_image_in_process(layout: Layout, tasks: list[dict[str, Any]], runs: in
     """Per request: the keyframe classifier loaded from disk (suggest.image_model), one keyframe predicted."""
     import pandas as pd
 
-    from pedpatterns.labelstudio.exports import url_to_path
+    from pedpatterns.labels.labelled import url_to_path
     from pedpatterns.models import suggest
 
     times = []

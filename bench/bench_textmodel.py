@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pedpatterns import schema
-from pedpatterns.labelstudio.exports import LabeledSet
+from pedpatterns.labels.labelled import LabeledSet
 from pedpatterns.models import textmodel
 from pedpatterns.patterns import default_patterns
 

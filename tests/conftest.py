@@ -23,7 +23,7 @@ import pytest
 
 from pedpatterns import patterns
 from pedpatterns.dataset import build
-from pedpatterns.labelstudio.exports import load_labeled_segments
+from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import features, speech
 from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script

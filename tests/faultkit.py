@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pedpatterns import patterns
-from pedpatterns.labelstudio.exports import url_to_path
+from pedpatterns.labels.labelled import url_to_path
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.synthetic import make_colour_project
 

@@ -77,7 +77,7 @@ class LSServer:
 
         Its processed_data/ must lie under the server's document root to be connected as storage.
         """
-        from pedpatterns.labelstudio.exports import read_segments_table
+        from pedpatterns.labels.labelled import read_segments_table
         from pedpatterns.labelstudio.project import setup_project
         from tests.researchkit import make_queue_project
 

@@ -11,8 +11,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from pedpatterns.dataset import build, hub
+from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.labelstudio import agreement
-from pedpatterns.labelstudio.exports import load_labeled_segments
 from pedpatterns.models import evaluation
 from tests.researchkit import ALPHA_A, KAPPA_A, A, B, C, make_two_expert_project
 

@@ -36,7 +36,7 @@ def test_no_sys_path_edits_anywhere() -> None:
 
 def test_every_stage_has_its_room() -> None:
     rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert rooms == {"cli", "prepare", "labelstudio", "dataset", "models", "report"}
+    assert rooms == {"cli", "prepare", "labelstudio", "labels", "dataset", "models", "report"}
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}  # python -m pedpatterns doctor
     assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic",
                       "spreadsheet", "optional"}

@@ -4,13 +4,8 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import (
-    load_labeled_segments,
-    merge_annotations,
-    parse_choices,
-    read_export,
-    url_to_path,
-)
+from pedpatterns.labels.exports import parse_choices, read_export
+from pedpatterns.labels.labelled import load_labeled_segments, merge_annotations, url_to_path
 from pedpatterns.layout import Layout
 from pedpatterns.synthetic import make_processed_part, write_ls_csv
 

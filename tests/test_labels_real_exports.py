@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.errors import UserError
+from pedpatterns.labels.exports import read_export
+from pedpatterns.labels.labelled import load_labeled_segments, url_to_path
 from pedpatterns.labelstudio.client import LabelStudioClient
-from pedpatterns.labelstudio.exports import load_labeled_segments, read_export, url_to_path
 from pedpatterns.labelstudio.project import (
     DEFAULT_URL,
     TOKEN_VAR,

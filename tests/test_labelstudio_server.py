@@ -17,8 +17,9 @@ import pytest
 
 from pedpatterns import patterns
 from pedpatterns.errors import UserError
+from pedpatterns.labels.exports import read_export
+from pedpatterns.labels.labelled import load_labeled_segments, url_to_path
 from pedpatterns.labelstudio.client import LabelStudioClient
-from pedpatterns.labelstudio.exports import load_labeled_segments, read_export, url_to_path
 from pedpatterns.labelstudio.project import export_labels, setup_project
 from tests.faultkit import REPO_ROOT
 

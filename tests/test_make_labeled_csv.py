@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pedpatterns.labelstudio.exports import load_labeled_segments
+from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.patterns import default_patterns
 from tests.faultkit import REPO_ROOT
 

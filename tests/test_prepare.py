@@ -21,7 +21,7 @@ import pytest
 
 import prepare_data
 from pedpatterns import cli, schema
-from pedpatterns.labelstudio.config import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
+from pedpatterns.labels.tags import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.prepare import media
 from pedpatterns.prepare.cutting import cut_film, read_parts

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import load_labeled_segments
+from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 from pedpatterns.synthetic import make_labelled_project, write_ls_csv

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from pedpatterns import cli
-from pedpatterns.labelstudio.options import DEFAULT_MIN_SHARE
+from pedpatterns.labels.options import DEFAULT_MIN_SHARE
 from pedpatterns.prepare.options import (
     ASR_ENGINES,
     DEFAULT_PART_MINUTES,

@@ -34,8 +34,8 @@ from PIL import Image, UnidentifiedImageError
 from pedpatterns import fsutil, locks
 from pedpatterns.dataset.options import SPLIT_BY, BuildOptions
 from pedpatterns.errors import UserError, os_error_message
+from pedpatterns.labels.labelled import LabeledSet
 from pedpatterns.labelstudio.agreement import AgreementReport, agreement_csv, compute_agreement
-from pedpatterns.labelstudio.exports import LabeledSet
 from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
 from pedpatterns.models.evaluation import choose_test_groups
 

@@ -3,7 +3,7 @@
 A researcher must report inter-annotator agreement before any model score means anything:
 a model cannot be expected to agree with the experts more than they agree with each other.
 Label Studio's free edition has no agreement statistics, so they are computed here from
-the experts' own answers (:attr:`pedpatterns.labelstudio.exports.LabeledSet.votes`).
+the experts' own answers (:attr:`pedpatterns.labels.labelled.LabeledSet.votes`).
 
 Every pattern is a yes/no question per segment ("is pattern P in this segment?"), so each
 statistic is computed per pattern on binary answers:
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from pedpatterns import spreadsheet
-from pedpatterns.labelstudio.exports import ANONYMOUS
+from pedpatterns.labels.labelled import ANONYMOUS
 
 Votes = Mapping[tuple[str, int], Mapping[str, Sequence[str]]]
 

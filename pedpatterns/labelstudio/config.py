@@ -1,7 +1,7 @@
 """The labeling interface Label Studio shows the experts, and the names of its tags.
 
-The export names its columns after the tags, so the reader (:mod:`.exports`) uses the
-same constants.
+The export names its columns after the tags, so the tag names live with the export reader
+(:mod:`pedpatterns.labels.tags`) and the interface takes them from there.
 """
 
 from __future__ import annotations
@@ -9,14 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from xml.sax.saxutils import quoteattr
 
+from pedpatterns.labels.tags import AUDIO_TAG, CHOICES_TAG, IMAGE_TAG, TEXT_TAG
 from pedpatterns.patterns import check_names
-
-LOCAL_FILES_PREFIX = "/data/local-files/?d="
-
-IMAGE_TAG = "image"
-AUDIO_TAG = "audio"
-TEXT_TAG = "text"
-CHOICES_TAG = "pattern"
 
 
 def label_config_xml(patterns: Iterable[str]) -> str:

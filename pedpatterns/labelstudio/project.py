@@ -15,8 +15,8 @@ from typing import Any
 
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
+from pedpatterns.labels.exports import read_csv_export
 from pedpatterns.labelstudio.client import LabelStudioClient
-from pedpatterns.labelstudio.exports import read_csv_export
 from pedpatterns.labelstudio.options import DEFAULT_TITLE
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout

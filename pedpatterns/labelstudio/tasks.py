@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.config import AUDIO_TAG, CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX, TEXT_TAG
+from pedpatterns.labels.tags import AUDIO_TAG, CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX, TEXT_TAG
 from pedpatterns.layout import Layout
 
 

@@ -18,7 +18,7 @@ Label Studio (Community Edition included) talks to a backend over four routes
   saved whole, then the two are swapped in one assignment.
 
 What it learns: the audio/text model (textmodel.py, seconds on a CPU), from labeled.csv merged
-with the answers received live by the same rules as every other stage (exports.py). The keyframe
+with the answers received live by the same rules as every other stage (labels/labelled.py). The keyframe
 model is trained by ``auto_classifier.py --mode train`` and used as it is. Which patterns either
 may suggest, and how sure a suggestion is: suggest.py, shared with the labelling queue.
 
@@ -41,16 +41,9 @@ import pandas as pd
 
 from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG
-from pedpatterns.labelstudio.exports import (
-    Annotation,
-    BadExport,
-    labeled_from_annotations,
-    parse_choices,
-    read_export,
-    read_segments_table,
-    url_to_path,
-)
+from pedpatterns.labels.exports import Annotation, BadExport, parse_choices, read_export
+from pedpatterns.labels.labelled import labeled_from_annotations, read_segments_table, url_to_path
+from pedpatterns.labels.tags import CHOICES_TAG, IMAGE_TAG
 from pedpatterns.layout import Layout
 from pedpatterns.models import suggest, textmodel
 from pedpatterns.models.options import BackendOptions

@@ -41,7 +41,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import duplicates_note, load_labeled_segments
+from pedpatterns.labels.labelled import duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import evaluation, imagenet
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pedpatterns.labelstudio.options import DEFAULT_BACKEND_HOST, DEFAULT_BACKEND_PORT, DEFAULT_MIN_SHARE
+from pedpatterns.labels.options import DEFAULT_MIN_SHARE
+from pedpatterns.labelstudio.options import DEFAULT_BACKEND_HOST, DEFAULT_BACKEND_PORT
 from pedpatterns.prepare.options import Options as ProcessOptions
 
 DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics

@@ -26,7 +26,7 @@ import pandas as pd
 
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import answered_segments, read_segments_table
+from pedpatterns.labels.labelled import answered_segments, read_segments_table
 from pedpatterns.labelstudio.tasks import format_time, prediction, segment_task
 from pedpatterns.layout import Layout
 from pedpatterns.models import suggest, textmodel

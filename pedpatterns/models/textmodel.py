@@ -41,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 
 from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import LabeledSet, duplicates_note, load_labeled_segments
+from pedpatterns.labels.labelled import LabeledSet, duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import evaluation
 from pedpatterns.models.options import DEFAULT_THRESHOLD, TextOptions

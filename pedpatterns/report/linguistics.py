@@ -30,7 +30,7 @@ from typing import Any
 
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.exports import LabeledSet, load_labeled_segments, read_segments_table
+from pedpatterns.labels.labelled import LabeledSet, load_labeled_segments, read_segments_table
 from pedpatterns.layout import METADATA_JSONL, Layout
 from pedpatterns.prepare import questions
 from pedpatterns.prepare.speech import Word

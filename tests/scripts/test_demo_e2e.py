@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pedpatterns.labelstudio.exports import load_labeled_segments
+from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from tests.faultkit import REPO_ROOT
