@@ -288,3 +288,66 @@ def test_a_second_set_aside_within_a_second_gets_its_own_folder(tmp_path: Path) 
     first.mkdir(parents=True)
     second = _new_replaced_dir(layout)
     assert second != first and not second.exists() and second.parent == first.parent
+
+
+@pytest.fixture(scope="module")
+def silent_part(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 25 s part with no speech: three 10 s segments, each step's progress bar updated at least once."""
+    return make_video(tmp_path_factory.mktemp("часть") / "Урок_part001.mp4", 25)
+
+
+# Each step with a progress bar: what is broken to make it fail inside its bar, and the bar's title.
+BAR_STEPS = {
+    "recognition": (None, "Распознавание речи"),
+    "features": ("segment_features", "Признаки"),
+    "keyframes": ("sharpest_frames", "Ключевые кадры"),
+    "clips": ("write_mp3", "Аудиофрагменты"),
+}
+
+
+@pytest.mark.parametrize("step", list(BAR_STEPS))
+def test_a_failing_step_leaves_no_progress_bar_open(
+    silent_part: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Bars are shown (real tqdm, into a buffer) and each step fails inside its bar: none stays open."""
+    from collections.abc import Callable
+
+    from tqdm import tqdm
+
+    from pedpatterns import progress
+    from pedpatterns.prepare import processing, speech
+    from pedpatterns.prepare.options import Options
+
+    made: list[tqdm] = []  # strong references: a bar left open must not be closed by the garbage collector
+
+    def shown_bar(desc: str, total: float, unit: str, show: bool) -> tqdm:
+        made.append(tqdm(total=total, desc=desc, unit=unit, file=io.StringIO()))
+        return made[-1]
+
+    def broken(*args: object, on_window: Callable[[], None] | None = None, **kwargs: object) -> None:
+        if on_window is not None:
+            on_window()
+        raise RuntimeError(f"сбой на шаге {step}")
+
+    class Recognizer:
+        def transcribe(
+            self, audio: np.ndarray, language: str, on_progress: Callable[[float], None]
+        ) -> speech.Transcript:
+            on_progress(1.0)
+            if step == "recognition":
+                raise RuntimeError(f"сбой на шаге {step}")
+            return speech.Transcript("fake", "fake", language, len(audio) / media.SAMPLE_RATE)
+
+    target, shown = BAR_STEPS[step]
+    monkeypatch.setattr(progress, "bar", shown_bar)
+    if target == "segment_features":
+        monkeypatch.setattr(processing, target, broken)
+    elif target:
+        monkeypatch.setattr(media, target, broken)
+    layout = Layout(tmp_path)
+    options = Options(segment_seconds=10, language="ru", speakers="none")
+    with pytest.raises(RuntimeError, match=step):
+        processing.process_part(layout, silent_part, options, Recognizer)
+    assert any(bar.desc.startswith(shown) for bar in made), [bar.desc for bar in made]
+    assert [bar.desc for bar in made if bar in tqdm._instances] == []
+    assert not layout.part_dir(silent_part.stem).exists()

@@ -11,6 +11,8 @@ inspection): the images, a metadata.jsonl per split whose ``labels`` are class i
 features in ``configs`` as well as in ``dataset_info``: ImageFolder ignores
 ``dataset_info`` and infers plain integers, but applies the ``features`` of a config, so
 ``load_dataset(repo)`` gives ``labels`` as a list of ClassLabel with the pattern names.
+The card's Russian text is card_template.md beside this module, so it reads (and is edited)
+as the Markdown it is; the code only fills in the counts, the tables and the owner's choices.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import os
 import re
 import shutil
 import statistics
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -201,107 +205,76 @@ def _counts(contents: DatasetContents) -> dict[str, dict[str, int]]:
     return counts
 
 
+# The card's text is card_template.md (package data); only the sentences that depend on a choice live here.
+CARD_TEMPLATE = "card_template.md"
+PUBLISHED = {
+    True: "опубликован как **приватный**: он виден только владельцу и тем, кому владелец дал доступ.",
+    False: "опубликован как **открытый** по явному решению владельца.",
+}
+DEFAULT_LICENSE_NOTE = (
+    "Только некоммерческое использование с указанием авторства: записи уроков принадлежат школам "
+    "и учителям, и их согласие обычно дано на исследование и обучение, а не на коммерцию."
+)
+CHOSEN_LICENSE_NOTE = "Выбрана владельцем датасета."
+MEAN_AGREEMENT = ("- среднее согласие (`agreement`): {mean:.2f} "
+                  "(1 — все эксперты выбрали одно и то же; 0,5 — разошлись во мнениях по каждому паттерну).")
+
+
+def fill_template(template: str, fields: Mapping[str, Any], blocks: Mapping[str, Sequence[str]]) -> str:
+    """``template`` with its ``$name`` fields filled and each line that is only ``$block`` replaced by its lines.
+
+    A block of no lines leaves no line behind (a card without agreement statistics has no blank
+    line in their place). Each template line is filled on its own, and the blocks' lines are not
+    filled at all, so a ``$`` in a pattern's name or an expert's message stays as written.
+    """
+    out: list[str] = []
+    for line in template.split("\n"):
+        if line.startswith("$") and line[1:] in blocks:
+            out.extend(blocks[line[1:]])
+        else:
+            out.append(string.Template(line).substitute(fields))
+    return "\n".join(out)
+
+
+def card_template() -> str:
+    """card_template.md as installed with the package (an editable install reads the source tree)."""
+    return resources.files("pedpatterns.dataset").joinpath(CARD_TEMPLATE).read_text(encoding="utf-8")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a "|" would end the cell
+
+
 def card_body(contents: DatasetContents, *, repo_id: str, license_id: str, private: bool) -> str:
     """The Russian text of the card: patterns, origin, labelling, counts, limits, privacy."""
     rows = [r for split_rows in contents.rows.values() for r in split_rows]
-    films = sorted({r["film"] for r in rows})
-    parts = sorted({r["part"] for r in rows})
     agreements = [r["agreement"] for r in rows if r.get("agreement") is not None]
-    multi = [r for r in rows if (r.get("annotators") or 0) > 1]
     counts = _counts(contents)
-    n = {s: len(contents.rows.get(s, [])) for s in SPLITS}
-    out = [
-        f"# {PRETTY_NAME}",
-        "",
-        "> **Приватность.** На кадрах уроков могут быть дети. Датасет "
-        + ("опубликован как **приватный**: он виден только владельцу и тем, кому владелец дал доступ. "
-           if private else "опубликован как **открытый** по явному решению владельца. ")
-        + "Распространяйте его только с согласия школы и родителей (законных представителей) учеников; "
-        "не пытайтесь установить личность людей на кадрах.",
-        "",
-        "Ключевые кадры 30-секундных фрагментов видеозаписей уроков, размеченные экспертами-методистами: "
-        "для каждого кадра — список педагогических паттернов, которые эксперты увидели во фрагменте "
-        "(задача классификации с несколькими метками), а также контекст фрагмента: урок, часть, время, "
-        "распознанная речь.",
-        "",
-        "## Паттерны",
-        "",
-        "| id | Паттерн | Что ищет эксперт | train | test |",
-        "|---:|---|---|---:|---:|",
+    pattern_rows = [
+        f"| {i} | {_cell(p)} | {_cell(describe(p) or '—')} "
+        f"| {counts.get(p, {}).get(TRAIN, 0)} | {counts.get(p, {}).get(TEST, 0)} |"
+        for i, p in enumerate(contents.patterns)
     ]
-    for i, p in enumerate(contents.patterns):
-        c = counts.get(p, {})
-        name, text = p.replace("|", "\\|"), (describe(p) or "—").replace("|", "\\|")  # a "|" would end the cell
-        out.append(f"| {i} | {name} | {text} | {c.get(TRAIN, 0)} | {c.get(TEST, 0)} |")
-    out += [
-        "",
-        "Колонка `labels` хранит номера (id) паттернов из этой таблицы, колонка `label_names` — их названия.",
-        "",
-        "## Объём",
-        "",
-        f"- train: {n[TRAIN]} изображений, test: {n[TEST]} изображений;",
-        f"- уроков (фильмов): {len(films)}, 10-минутных частей: {len(parts)};",
-        "- train и test разделены целыми уроками (или целыми частями, если урок один): кадры одного "
-        "урока не попадают в обе части, поэтому оценка на test — это оценка на незнакомом уроке.",
-        "",
-        "## Как получены данные",
-        "",
-        "1. Видеозапись урока делится на 10-минутные части, каждая часть — на 30-секундные фрагменты.",
-        "2. Для каждого фрагмента сохраняется ключевой кадр (JPEG), аудиофрагмент и расшифровка речи "
-        "(автоматическое распознавание Whisper).",
-        "3. Эксперты-методисты размечают фрагменты в Label Studio: смотрят кадр, слушают звук, читают "
-        "расшифровку и отмечают все паттерны, которые видят (можно несколько).",
-        "4. Если фрагмент разметили несколько экспертов, паттерн засчитывается, когда его выбрала не меньше "
-        "заданной доли экспертов (по умолчанию — половина).",
-        "",
-        "## Согласие экспертов",
-        "",
-        f"- фрагментов, размеченных двумя и более экспертами: {len(multi)} из {len(rows)};",
-    ]
-    if agreements:
-        out.append(f"- среднее согласие (`agreement`): {statistics.fmean(agreements):.2f} "
-                   "(1 — все эксперты выбрали одно и то же; 0,5 — разошлись во мнениях по каждому паттерну).")
-    out += agreement_section(contents.agreement)
-    out += [
-        "",
-        "## Поля",
-        "",
-        "| Поле | Значение |",
-        "|---|---|",
-        "| `image` | ключевой кадр фрагмента |",
-        "| `labels` | номера паттернов (ClassLabel) |",
-        "| `label_names` | названия паттернов |",
-        *(f"| `{k}` | {v} |" for k, v in METADATA_COLUMNS.items() if k != "labels"),
-        "",
-        "## Как загрузить",
-        "",
-        "```python",
-        "from datasets import load_dataset",
-        "",
-        f'ds = load_dataset("{repo_id}")  # для приватного датасета нужен токен: huggingface-cli login',
-        'names = ds["train"].features["labels"].feature.names',
-        "```",
-        "",
-        "## Ограничения",
-        "",
-        "- Датасет небольшой и собран на немногих уроках; паттерны с малым числом примеров модель "
-        "выучит плохо, а на test их может не быть вовсе (см. таблицу выше).",
-        "- Один кадр не передаёт всего, что происходит за 30 секунд; эксперты опирались также на звук "
-        "и речь, которых в изображении нет (расшифровка — в колонке `text`, с ошибками распознавания).",
-        "- Разметка субъективна: эксперты могут расходиться во мнениях (колонка `agreement`).",
-        "",
-        "## Лицензия",
-        "",
-        f"`{license_id}`. " + (
-            "Только некоммерческое использование с указанием авторства: записи уроков принадлежат школам "
-            "и учителям, и их согласие обычно дано на исследование и обучение, а не на коммерцию."
-            if license_id == DEFAULT_LICENSE else "Выбрана владельцем датасета."
-        ),
-        "",
-        "Создано с помощью pedpatterns.",
-        "",
-    ]
-    return "\n".join(out)
+    agreement = [MEAN_AGREEMENT.format(mean=statistics.fmean(agreements))] if agreements else []
+    fields = {
+        "title": PRETTY_NAME,
+        "published": PUBLISHED[private],
+        "train": len(contents.rows.get(TRAIN, [])),
+        "test": len(contents.rows.get(TEST, [])),
+        "films": len({r["film"] for r in rows}),
+        "parts": len({r["part"] for r in rows}),
+        "multi": sum(1 for r in rows if (r.get("annotators") or 0) > 1),
+        "segments": len(rows),
+        "repo_id": repo_id,
+        "license_id": license_id,
+        "license_note": DEFAULT_LICENSE_NOTE if license_id == DEFAULT_LICENSE else CHOSEN_LICENSE_NOTE,
+    }
+    blocks = {
+        "pattern_rows": pattern_rows,
+        "agreement": [*agreement, *agreement_section(contents.agreement)],
+        "metadata_fields": [f"| `{k}` | {v} |" for k, v in METADATA_COLUMNS.items() if k != "labels"],
+    }
+    return fill_template(card_template(), fields, blocks)
 
 
 def _stat(value: Any) -> str:
@@ -335,7 +308,7 @@ def agreement_section(report: Mapping[str, Any] | None) -> list[str]:
     ]
     for r in rows:
         percent = "—" if r.get("percent") is None else f"{round(r['percent'] * 100)} %"
-        name = str(r.get("pattern", "")).replace("|", "\\|")  # a "|" would end the cell
+        name = _cell(str(r.get("pattern", "")))
         out.append(f"| {name} | {percent} | {_stat(r.get('positive'))} "
                    f"| {_stat(r.get('alpha'))} | {_stat(r.get('mean_kappa'))} |")
     pairs = (report.get("overall") or {}).get("pairs") or []

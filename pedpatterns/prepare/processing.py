@@ -15,7 +15,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,13 @@ from pedpatterns.layout import (
 )
 from pedpatterns.prepare import executor, media, segments, speakers, speech
 from pedpatterns.prepare.cutting import Part, check_film, labelled_parts, read_parts, retire_processed
-from pedpatterns.prepare.features import frame_features, question_waits, segment_features, warm_up
+from pedpatterns.prepare.features import (
+    FrameFeatures,
+    frame_features,
+    question_waits,
+    segment_features,
+    warm_up,
+)
 from pedpatterns.prepare.options import ExecutorOptions, Options
 
 SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
@@ -104,6 +111,11 @@ def process_part(
 def _process_part(
     layout: Layout, part: Part, options: Options, load_recognizer: Callable[[], speech.Recognizer] | None
 ) -> PartResult:
+    """The part's steps in order, each timed into the result's ``timings`` under its old key.
+
+    "features" is timed in two pieces (the windows before speaker separation, the rows after it)
+    and reported as their sum, as the benchmark's table expects.
+    """
     started = time.monotonic()
     name = part.name
     if not options.force and is_processed(layout, name):
@@ -114,22 +126,72 @@ def _process_part(
     fsutil.ensure_dir(layout.processed_data)
     fsutil.clean_leftovers(layout.processed_data)
     timings: dict[str, float] = {}
-    show = options.show_progress
 
-    clock = time.monotonic()
-    audio = media.decode_audio(part.path)
-    duration = len(audio) / media.SAMPLE_RATE
-    timings["decode"] = time.monotonic() - clock
+    with timed(timings, "decode"):
+        audio = media.decode_audio(part.path)
+        duration = len(audio) / media.SAMPLE_RATE
+    transcript = _recognise(name, audio, duration, options, load_recognizer, timings)
+    with timed(timings, "features"):
+        plan = _plan_segments(audio, duration, transcript, options)
+    with timed(timings, "speakers"):
+        voices = speakers.separate(audio, media.SAMPLE_RATE, plan.mask, options.speakers)
+    with timed(timings, "features"):
+        rows = _segment_rows(layout, part, film, transcript, plan, voices, options.show_progress)
 
-    clock = time.monotonic()
-    recognizer = load_recognizer() if load_recognizer else recognizer_for(options)
-    timings["model_load"] = time.monotonic() - clock
-    clock = time.monotonic()
-    with progress.seconds_bar(f"Распознавание речи ({name})", duration, show) as advance:
-        transcript = recognizer.transcribe(audio, options.language, on_progress=advance)
-    timings["recognition"] = time.monotonic() - clock
+    with fsutil.atomic_path(layout.part_dir(name)) as tmp:
+        tmp.mkdir()
+        with timed(timings, "keyframes"):
+            _write_keyframes(tmp, part, plan.windows, rows, options)
+        with timed(timings, "clips"):
+            _write_clips(tmp, name, audio, plan.windows, rows, options.show_progress)
+        with timed(timings, "write"):
+            _write_documents(tmp, layout, part, film, rows, transcript, voices, options)
+        aside = None
+        if layout.part_dir(name).is_dir() and labelled_parts(layout, [name]):
+            aside, _ = retire_processed(layout, [name])  # the experts' frames are kept, not overwritten
+    fallback = voices.note if options.speakers != speakers.NONE and not voices.separated else ""
+    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside,
+                      transcript.language_probability, fallback=fallback)
 
-    clock = time.monotonic()
+
+@contextmanager
+def timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[step]``: a step timed in pieces reports their sum."""
+    began = time.monotonic()
+    yield
+    timings[step] = timings.get(step, 0.0) + time.monotonic() - began
+
+
+def _recognise(
+    name: str,
+    audio: Any,
+    duration: float,
+    options: Options,
+    load_recognizer: Callable[[], speech.Recognizer] | None,
+    timings: dict[str, float],
+) -> speech.Transcript:
+    """The part's words: the model asked for (loaded, or shared by the caller), then speech recognised once."""
+    with timed(timings, "model_load"):
+        recognizer = load_recognizer() if load_recognizer else recognizer_for(options)
+    with timed(timings, "recognition"), progress.seconds_bar(
+        f"Распознавание речи ({name})", duration, options.show_progress
+    ) as advance:
+        return recognizer.transcribe(audio, options.language, on_progress=advance)
+
+
+@dataclass
+class _SegmentPlan:
+    """Where the part's segments lie and what the audio holds: computed once, read by every later step."""
+
+    duration: float
+    mask: segments.SpeechMask
+    windows: list[segments.Interval]
+    buckets: list[list[int]]  # the indices of the transcript's words in each window
+    frames: FrameFeatures
+
+
+def _plan_segments(audio: Any, duration: float, transcript: speech.Transcript, options: Options) -> _SegmentPlan:
+    """Segment windows whose boundaries snap to pauses (silence or gaps between words), and frame features."""
     mask = segments.speech_mask(audio, media.SAMPLE_RATE)
     word_spans = [(w.start, w.end) for w in transcript.words]
     gaps = sorted([*segments.pauses(mask, MIN_GAP_SECONDS), *segments.word_gaps(word_spans, MIN_GAP_SECONDS)])
@@ -137,81 +199,97 @@ def _process_part(
     buckets = segments.assign(word_spans, windows)
     warm_up()  # once per process, one process of the machine at a time (two runs, Dask workers)
     frames = frame_features(audio, media.SAMPLE_RATE, mask)
-    timings["features"] = time.monotonic() - clock
-    clock = time.monotonic()
-    voices = speakers.separate(audio, media.SAMPLE_RATE, mask, options.speakers)
-    timings["speakers"] = time.monotonic() - clock
-    clock = time.monotonic()
+    return _SegmentPlan(duration, mask, windows, buckets, frames)
+
+
+def _segment_rows(
+    layout: Layout,
+    part: Part,
+    film: str,
+    transcript: speech.Transcript,
+    plan: _SegmentPlan,
+    voices: speakers.Speakers,
+    show: bool,
+) -> list[dict[str, Any]]:
+    """segments.csv's rows: where each segment lies, what was said, its files, its features and voices."""
+    name = part.name
     # A pupil's answer ends the teacher's questioning turn: the words' speakers as transcript.json will have them.
     said_by = [speakers.speaker_at(voices.turns, w.start, w.end) for w in transcript.words] if voices.separated \
         else None
-    waits = question_waits(transcript.words, duration, said_by)
+    waits = question_waits(transcript.words, plan.duration, said_by)
     rows: list[dict[str, Any]] = []
-    bar = progress.bar(f"Признаки ({name})", len(windows), "сегм", show)
-    for i, ((start, end), bucket) in enumerate(zip(windows, buckets, strict=True)):
-        bar.update(1)
-        words = [transcript.words[k] for k in bucket]
-        rows.append({
-            "film": film,
-            "part": name,
-            "segment": i,
-            "start": round(start, 3),
-            "end": round(end, 3),
-            "lesson_start": round(part.start + start, 3),
-            "lesson_end": round(part.start + end, 3),
-            "duration": round(end - start, 3),
-            "text": speech.join_words(words),
-            "keyframe": layout.keyframe(name, i).name,
-            "audio": layout.audio_clip(name, i).name,
-            **segment_features(frames, mask, start, end, words, [waits[k] for k in bucket]),
-            **speakers.segment_stats(voices, start, end,
-                                     [transcript.words[k].end for k in bucket if waits[k] is not None]),
-        })
-    bar.close()
-    timings["features"] += time.monotonic() - clock
+    with progress.bar(f"Признаки ({name})", len(plan.windows), "сегм", show) as bar:
+        for i, ((start, end), bucket) in enumerate(zip(plan.windows, plan.buckets, strict=True)):
+            bar.update(1)
+            words = [transcript.words[k] for k in bucket]
+            rows.append({
+                "film": film,
+                "part": name,
+                "segment": i,
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "lesson_start": round(part.start + start, 3),
+                "lesson_end": round(part.start + end, 3),
+                "duration": round(end - start, 3),
+                "text": speech.join_words(words),
+                "keyframe": layout.keyframe(name, i).name,
+                "audio": layout.audio_clip(name, i).name,
+                **segment_features(plan.frames, plan.mask, start, end, words, [waits[k] for k in bucket]),
+                **speakers.segment_stats(voices, start, end,
+                                         [transcript.words[k].end for k in bucket if waits[k] is not None]),
+            })
+    return rows
 
-    with fsutil.atomic_path(layout.part_dir(name)) as tmp:
-        tmp.mkdir()
-        clock = time.monotonic()
-        bar = progress.bar(f"Ключевые кадры ({name})", len(windows), "кадр", show)
+
+def _write_keyframes(
+    folder: Path, part: Part, windows: Sequence[segments.Interval], rows: Sequence[dict[str, Any]], options: Options
+) -> None:
+    """The sharpest of a few frames of each segment as its JPEG; an unreadable stretch names the broken file."""
+    with progress.bar(f"Ключевые кадры ({part.name})", len(windows), "кадр", options.show_progress) as bar:
         images = media.sharpest_frames(part.path, windows, candidates=options.keyframe_candidates,
                                        on_window=lambda: bar.update(1))
-        bar.close()
-        for i, image in enumerate(images):
-            if image is None:
-                at = format_time(windows[i][0])
-                raise UserError(
-                    f"Не удалось прочитать кадры видео «{part.path.name}» около {at}: "
-                    "файл части повреждён. Нарежьте фильм заново: python prepare_data.py --force"
-                )
-            media.write_jpeg(tmp / rows[i]["keyframe"], image)
-        timings["keyframes"] = time.monotonic() - clock
+    for i, image in enumerate(images):
+        if image is None:
+            at = format_time(windows[i][0])
+            raise UserError(
+                f"Не удалось прочитать кадры видео «{part.path.name}» около {at}: "
+                "файл части повреждён. Нарежьте фильм заново: python prepare_data.py --force"
+            )
+        media.write_jpeg(folder / rows[i]["keyframe"], image)
 
-        clock = time.monotonic()
-        rate = media.SAMPLE_RATE
-        bar = progress.bar(f"Аудиофрагменты ({name})", len(windows), "клип", show)
+
+def _write_clips(
+    folder: Path, name: str, audio: Any, windows: Sequence[segments.Interval], rows: Sequence[dict[str, Any]],
+    show: bool,
+) -> None:
+    """Each segment's MP3, cut from the audio decoded once (not decoded again from the video per segment)."""
+    rate = media.SAMPLE_RATE
+    with progress.bar(f"Аудиофрагменты ({name})", len(windows), "клип", show) as bar:
         for i, (start, end) in enumerate(windows):
-            media.write_mp3(tmp / rows[i]["audio"], audio[int(start * rate) : int(end * rate)])
+            media.write_mp3(folder / rows[i]["audio"], audio[int(start * rate) : int(end * rate)])
             bar.update(1)
-        bar.close()
-        timings["clips"] = time.monotonic() - clock
 
-        clock = time.monotonic()
-        (tmp / layout.segments_csv(name).name).write_text(rows_to_csv(rows), encoding="utf-8")
-        document = {"film": film, "part": name, "part_start": round(part.start, 6), **transcript.to_json()}
-        speakers.label_words(document, voices)
-        (tmp / layout.transcript_json(name).name).write_text(
-            json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-        patterns = list(options.patterns) or _default_patterns()
-        (tmp / layout.label_config(name).name).write_text(label_config_xml(patterns), encoding="utf-8")
-        timings["write"] = time.monotonic() - clock
-        aside = None
-        if layout.part_dir(name).is_dir() and labelled_parts(layout, [name]):
-            aside, _ = retire_processed(layout, [name])  # the experts' frames are kept, not overwritten
-    fallback = voices.note if options.speakers != speakers.NONE and not voices.separated else ""
-    return PartResult(name, rows, False, time.monotonic() - started, timings, transcript.language, aside,
-                      transcript.language_probability, fallback=fallback)
+
+def _write_documents(
+    folder: Path,
+    layout: Layout,
+    part: Part,
+    film: str,
+    rows: Sequence[dict[str, Any]],
+    transcript: speech.Transcript,
+    voices: speakers.Speakers,
+    options: Options,
+) -> None:
+    """segments.csv, transcript.json (words labelled with their speakers) and the Label Studio config."""
+    name = part.name
+    (folder / layout.segments_csv(name).name).write_text(rows_to_csv(rows), encoding="utf-8")
+    document = {"film": film, "part": name, "part_start": round(part.start, 6), **transcript.to_json()}
+    speakers.label_words(document, voices)
+    (folder / layout.transcript_json(name).name).write_text(
+        json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    patterns = list(options.patterns) or _default_patterns()
+    (folder / layout.label_config(name).name).write_text(label_config_xml(patterns), encoding="utf-8")
 
 
 def _default_patterns() -> list[str]:
