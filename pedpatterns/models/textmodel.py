@@ -43,7 +43,7 @@ from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import LabeledSet, duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation
+from pedpatterns.models import evaluation, trust
 from pedpatterns.models.options import DEFAULT_THRESHOLD, TextOptions
 
 MAX_FOLDS = 5
@@ -242,15 +242,7 @@ def format_metrics(metrics: dict[str, Any]) -> str:
 # --- saving and loading ------------------------------------------------------------------
 
 
-# What a saved model holds besides the types skops trusts by default (scikit-learn's estimators,
-# numpy arrays, plain containers): the dtype the TF-IDF views produce and their preprocessors.
-# Anything else in a model file is refused unread: it could run code while being rebuilt.
-TRUSTED_TYPES = ("numpy.dtype", *(f"{f.__module__}.{f.__qualname__}" for f in (normalise_text, lemmatise_text)))
 RETRAIN_HINT = "Обучите модель заново: python find_patterns.py --retrain"
-
-
-class UntrustedModel(UserError):
-    """A model file that names types it has no business holding: refused, never retrained over silently."""
 
 
 def save(model: TextModel, path: Path) -> None:
@@ -270,8 +262,9 @@ def save(model: TextModel, path: Path) -> None:
 def load(path: Path) -> TextModel:
     """A saved model; one that cannot be read (other version, damaged) is a user error saying what to do.
 
-    The file's types are listed before anything is built from it; a type outside
-    :data:`TRUSTED_TYPES` (and skops' own safe set) is refused as :class:`UntrustedModel`.
+    The file's types are listed before anything is built from it (:func:`trust.check_skops_file`);
+    a type outside :data:`trust.TEXT_MODEL_TYPES` (and skops' own safe set) is refused as
+    :class:`trust.UntrustedModel`.
     """
     import skops.io as sio
 
@@ -279,19 +272,9 @@ def load(path: Path) -> TextModel:
     if not path.is_file():
         raise UserError(f"Модель «{path}» не найдена. Нужна разметка: положите labeled.csv в папку проекта.")
     damaged = f"Не удалось прочитать модель «{path}»: файл повреждён или записан другой версией. {RETRAIN_HINT}"
+    trust.check_skops_file(path, damaged=damaged, hint=RETRAIN_HINT)
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception:  # not a zip, no schema, a schema of another skops version…
-        raise UserError(damaged) from None
-    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unknown:
-        shown = ", ".join(unknown[:5]) + (f" и ещё {len(unknown) - 5}" if len(unknown) > 5 else "")
-        raise UntrustedModel(
-            f"Модель «{path}» содержит неизвестные типы ({shown}): при загрузке такой файл мог бы выполнить "
-            f"чужой код, поэтому он не загружается. {RETRAIN_HINT}"
-        )
-    try:
-        bundle = sio.load(path, trusted=list(TRUSTED_TYPES))
+        bundle = sio.load(path, trusted=list(trust.TEXT_MODEL_TYPES))
         return _from_bundle(bundle)
     except Exception:
         raise UserError(damaged) from None
@@ -380,7 +363,7 @@ def _ensure_model(
     elif not retrain and not is_stale(model_path, labels_path):
         try:
             model = load(model_path)
-        except UntrustedModel:
+        except trust.UntrustedModel:
             raise
         except UserError as exc:
             log(f"{exc.message} Модель будет обучена заново.")
