@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--patience", type=cli.epochs, default=TrainOptions.patience,
                        help="сколько эпох ждать улучшения на проверочных частях до остановки")
     train.add_argument("--test-share", type=cli.test_share, default=TrainOptions.test_share,
-                       help="доля частей, отложенных для честной оценки (и столько же — для ранней остановки)")
+                       help="доля примеров, отложенных для честной оценки целыми уроками (при одном уроке — частями; "
+                            "столько же — для ранней остановки); если dataset_foto/ собран по этой разметке, "
+                            "для оценки берётся его test")
     train.add_argument("--seed", type=cli.seed, default=TrainOptions.seed,
                        help="зерно случайности (одинаковое — одинаковый результат)")
     predict = parser.add_argument_group("разметка (--mode predict)")

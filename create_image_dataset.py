@@ -8,6 +8,7 @@ import sys
 from pedpatterns import cli, patterns
 from pedpatterns.cli import flags
 from pedpatterns.dataset.options import SPLIT_BY, BuildOptions
+from pedpatterns.words import skipped_lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,10 +36,8 @@ def main(argv: list[str] | None = None) -> int:
 
     known = patterns.load_patterns(args.patterns)
     labeled = load_labeled_segments(layout, args.labels, min_share=args.min_share, known_patterns=known)
-    if labeled.problems:
-        print(f"Пропущено строк разметки: {len(labeled.problems)}")
-        for problem in labeled.problems[:20]:
-            print(f"  - {problem}")
+    for line in skipped_lines(labeled.problems):
+        print(line)
     if labeled.duplicates:
         print(duplicates_note(labeled.duplicates))
 

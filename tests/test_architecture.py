@@ -39,7 +39,7 @@ def test_every_stage_has_its_room() -> None:
     assert rooms == {"cli", "prepare", "labelstudio", "labels", "dataset", "models", "report"}
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}  # python -m pedpatterns doctor
     assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic",
-                      "spreadsheet", "optional"}
+                      "spreadsheet", "optional", "words"}
 
 
 def test_bench_and_tools_stand_without_tests() -> None:

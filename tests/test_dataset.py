@@ -11,7 +11,6 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
-from pedpatterns.models import evaluation
 from tests.datasetkit import (
     README_TEXT,
     build_project,
@@ -39,17 +38,6 @@ def test_image_names_are_ascii_unique_and_order_free() -> None:
     assert len(set(names.values())) == 3
     assert names[("Щука ёж_part002", 12)] == "Shchuka_ezh_part002_seg012.jpg"
     assert build.image_names(reversed(keys)) == names
-
-
-def test_choose_test_groups_is_seeded_whole_and_keeps_train() -> None:
-    sizes = {"a": 10, "b": 10, "c": 10, "d": 10, "e": 10}
-    first = evaluation.choose_test_groups(sizes, 0.2, seed=1)
-    assert first == evaluation.choose_test_groups(sizes, 0.2, seed=1) and len(first) == 1
-    assert evaluation.choose_test_groups(sizes, 0.4, seed=1).__len__() == 2
-    assert len(evaluation.choose_test_groups({"a": 1, "b": 1}, 0.9, seed=0)) == 1  # train never empty
-    assert evaluation.choose_test_groups(sizes, 0.0, seed=1) == frozenset()
-    with pytest.raises(UserError):
-        evaluation.choose_test_groups(sizes, 1.0, seed=1)
 
 
 # --- building -------------------------------------------------------------------------------

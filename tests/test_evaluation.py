@@ -3,14 +3,6 @@ import numpy as np
 from pedpatterns.models import evaluation as ev
 
 
-def test_group_split_never_shares_a_group() -> None:
-    groups = ["a"] * 5 + ["b"] * 5 + ["c"] * 5 + ["d"] * 5
-    train, test = ev.group_split(groups, 0.25, seed=1)
-    assert {groups[i] for i in train}.isdisjoint({groups[i] for i in test})
-    assert len(test) == 5 and len(train) == 15
-    assert ev.group_split(["a"] * 3, 0.5)[1].size == 0
-
-
 def test_baseline_is_never_empty_and_ignores_inputs() -> None:
     y_train = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]])
     base = ev.frequency_baseline(y_train, 3)

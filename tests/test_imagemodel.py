@@ -150,14 +150,6 @@ def test_positive_weights_favour_rare_patterns_within_limits() -> None:
     assert w[2] == imagemodel.MAX_POSITIVE_WEIGHT  # never seen
 
 
-def test_split_keeps_test_parts_out_of_training_and_early_stopping() -> None:
-    parts = [f"p{i // 5}" for i in range(40)]
-    fit, val, test = imagemodel.split_by_part(parts, 0.25, seed=3)
-    sides = [{parts[i] for i in idx} for idx in (fit, val, test)]
-    assert all(sides) and sides[0].isdisjoint(sides[1]) and sides[2].isdisjoint(sides[0] | sides[1])
-    assert len(fit) + len(val) + len(test) == 40
-
-
 def test_top_predictions_sorted_and_chosen_patterns() -> None:
     top = imagemodel.top_predictions(np.array([[0.1, 0.9, 0.6, 0.3]]), ["a", "b", "c", "d"])[0]
     assert [p["pattern"] for p in top] == ["b", "c", "d"]

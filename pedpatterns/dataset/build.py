@@ -37,20 +37,18 @@ from pedpatterns.errors import UserError, os_error_message
 from pedpatterns.labels.labelled import LabeledSet
 from pedpatterns.labelstudio.agreement import AgreementReport, agreement_csv, compute_agreement
 from pedpatterns.layout import SPLITS, TEST, TMP_PREFIX, TRAIN, Layout
-from pedpatterns.models.evaluation import choose_test_groups
+from pedpatterns.models import groupsplit
+from pedpatterns.schema import SEGMENT_COLUMNS
+from pedpatterns.words import skipped_lines
 
 # A pattern with fewer training examples than this cannot be learnt or even validated.
 MIN_TRAIN_EXAMPLES = 2
 
-# The columns of metadata.jsonl besides file_name, in order; the Hub card describes them.
+# The columns of metadata.jsonl besides file_name, in order; the Hub card describes them. Those copied from
+# segments.csv are described by its data dictionary (schema.py), word for word.
 METADATA_COLUMNS: dict[str, str] = {
     "labels": "список паттернов, найденных экспертами в сегменте",
-    "film": "исходный фильм (урок)",
-    "part": "10-минутная часть фильма",
-    "segment": "номер сегмента в части, с 0",
-    "lesson_start": "начало сегмента от начала урока, с",
-    "lesson_end": "конец сегмента от начала урока, с",
-    "text": "распознанная речь сегмента",
+    **{column: SEGMENT_COLUMNS[column] for column in ("film", "part", "segment", "lesson_start", "lesson_end", "text")},
     "annotators": "сколько экспертов разметили сегмент",
     "agreement": "согласие экспертов, от 0 до 1 (1 — все выбрали одно и то же)",
 }
@@ -120,18 +118,18 @@ class SplitPlan:
 
 
 def plan_split(frame: pd.DataFrame, test_share: float, seed: int, split_by: str = "film") -> SplitPlan:
-    """Group by film (or part); fall back to parts with one film, to train-only with one part."""
+    """Group by film (or part); fall back to parts with one film, to train-only with one part (models/groupsplit.py)."""
     if split_by not in SPLIT_BY:
         raise UserError(f"--split-by: ожидалось film или part, получено «{split_by}».")
     films = frame["film"].astype(str)
     notes: list[str] = []
-    if split_by == "film" and films.nunique() < 2:
-        split_by = "part"
+    if groupsplit.unit(films, split_by) != split_by:
+        split_by = groupsplit.PART
         notes.append(
             "Размечен только один фильм, поэтому train и test разделены по частям этого фильма: "
             "проверка покажет качество на незнакомом отрезке того же урока, а не на новом уроке."
         )
-    column = films if split_by == "film" else frame["part"].astype(str)
+    column = films if split_by == groupsplit.FILM else frame["part"].astype(str)
     sizes = column.value_counts().to_dict()
     if len(sizes) < 2:
         notes.append(
@@ -140,7 +138,7 @@ def plan_split(frame: pd.DataFrame, test_share: float, seed: int, split_by: str 
             "(лучше — другого урока) и соберите датасет снова."
         )
         return SplitPlan("", frozenset(), tuple(notes))
-    test = choose_test_groups(sizes, test_share, seed)
+    test = groupsplit.choose_test_groups(sizes, test_share, seed)
     if test_share > 0 and not test:
         notes.append("Доля test слишком мала для целых групп: все изображения в train.")
     return SplitPlan(split_by, test, tuple(notes))
@@ -261,9 +259,7 @@ def format_summary(summary: DatasetSummary, patterns: Sequence[str], known: Sequ
     unknown = [p for p in patterns if known and p not in known]
     if unknown:
         lines.append("В разметке есть паттерны не из списка паттернов: " + "; ".join(unknown))
-    if summary.skipped:
-        lines.append(f"Пропущено изображений: {len(summary.skipped)}")
-        lines += [f"  - {s}" for s in summary.skipped[:20]]
+    lines += skipped_lines(summary.skipped, "изображений")
     lines += [f"Внимание: {note}" for note in summary.notes]
     return "\n".join(lines)
 

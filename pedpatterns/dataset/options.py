@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SPLIT_BY = ("film", "part")  # what train and test are split by: whole films or whole parts
+# What train and test are made of (whole films or whole parts), the share and the seed: one split policy
+# for the dataset and the image model (models/groupsplit.py), its defaults in models/options.py.
+from pedpatterns.models.options import DEFAULT_SEED, DEFAULT_TEST_SHARE
+from pedpatterns.models.options import SPLIT_BY as SPLIT_BY
+
 DEFAULT_LICENSE = "cc-by-nc-4.0"  # the dataset card's license (a Hugging Face identifier)
 
 
@@ -16,6 +20,6 @@ DEFAULT_LICENSE = "cc-by-nc-4.0"  # the dataset card's license (a Hugging Face i
 class BuildOptions:
     """How dataset_foto/ is split; create_image_dataset.py's flags read their defaults here."""
 
-    test_share: float = 0.2
-    seed: int = 42
-    split_by: str = "film"
+    test_share: float = DEFAULT_TEST_SHARE
+    seed: int = DEFAULT_SEED
+    split_by: str = SPLIT_BY[0]

@@ -17,22 +17,12 @@ from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
 from pedpatterns.labels.tags import AUDIO_TAG, CHOICES_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX, TEXT_TAG
 from pedpatterns.layout import Layout
+from pedpatterns.words import LINE_NAMES, clock
 
 
 def local_files_url(layout: Layout, path: Path) -> str:
     """The URL under which Label Studio serves ``path`` (a file inside the project root)."""
     return LOCAL_FILES_PREFIX + quote(layout.relative(path), safe="/")
-
-
-def format_time(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-# How a speaker is named in front of a line (transcript.json's word "speaker" values).
-SPEAKER_LABELS = {"teacher": "Учитель", "pupil": "Ученик", "group": "Вместе"}
 
 
 def speaker_lines(words: Sequence[Mapping[str, Any]], start: float, end: float) -> list[dict[str, str]]:
@@ -48,7 +38,7 @@ def speaker_lines(words: Sequence[Mapping[str, Any]], start: float, end: float) 
         except (KeyError, TypeError, ValueError):
             continue
         who = word.get("speaker")
-        if not (start <= middle < end) or who not in SPEAKER_LABELS:
+        if not (start <= middle < end) or who not in LINE_NAMES:
             continue
         text = str(word.get("word", "")).strip()
         if lines and lines[-1]["speaker"] == who:
@@ -60,7 +50,7 @@ def speaker_lines(words: Sequence[Mapping[str, Any]], start: float, end: float) 
 
 def dialogue_text(lines: Sequence[Mapping[str, str]]) -> str:
     """Lines as the expert reads them in Label Studio: «Учитель: …», «Ученик: …», one per line."""
-    return "\n".join(f"{SPEAKER_LABELS[line['speaker']]}: {line['text']}" for line in lines)
+    return "\n".join(f"{LINE_NAMES[line['speaker']]}: {line['text']}" for line in lines)
 
 
 def part_words(layout: Layout, part: str) -> list[dict[str, Any]]:
@@ -95,7 +85,7 @@ def segment_task(
             "segment_id": f"{part}/{index:03d}",
             "lesson_start": round(float(row["lesson_start"]), 2),
             "lesson_end": round(float(row["lesson_end"]), 2),
-            "time": f"{format_time(float(row['lesson_start']))}–{format_time(float(row['lesson_end']))}",
+            "time": f"{clock(float(row['lesson_start']))}–{clock(float(row['lesson_end']))}",
         }
     }
 

@@ -7,16 +7,12 @@ report through this module, on data held out by part, so the two are comparable.
 
 from __future__ import annotations
 
-import math
-import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from pedpatterns.errors import UserError
 from pedpatterns.labelstudio import agreement
 from pedpatterns.models.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD  # in every model and its metrics
 
@@ -38,41 +34,6 @@ def frequency_baseline(y_train: np.ndarray, n_samples: int) -> np.ndarray:
     if not row.any() and freq.any():
         row[int(np.argmax(freq))] = 1
     return np.tile(row, (n_samples, 1))
-
-
-def choose_test_groups(sizes: Mapping[str, int], test_share: float, seed: int) -> frozenset[str]:
-    """Whole groups for test, as close as possible to ``test_share`` of the examples.
-
-    The groups are shuffled with ``seed`` and the prefix whose size is nearest the target
-    is taken, keeping at least one group on each side when ``test_share`` > 0.
-    """
-    if not 0 <= test_share < 1:
-        raise UserError(f"--test-share должен быть от 0 до 1 (не включая 1), получено {test_share}.")
-    groups = sorted(sizes)
-    if test_share == 0 or len(groups) < 2:
-        return frozenset()
-    random.Random(seed).shuffle(groups)
-    total = sum(sizes.values())
-    target = test_share * total
-    best, best_gap, running = 1, math.inf, 0
-    for n in range(1, len(groups)):  # at least one group stays in train
-        running += sizes[groups[n - 1]]
-        gap = abs(running - target)
-        if gap < best_gap:
-            best, best_gap = n, gap
-    return frozenset(groups[:best])
-
-
-def group_split(groups: Sequence[str], test_share: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, test) with whole groups (parts or films) on one side only.
-
-    Frames of one part look alike, so a part on both sides would leak the answer. At
-    least one group stays in train; with a single group the test side is empty.
-    """
-    groups = np.asarray([str(g) for g in groups])
-    test_groups = choose_test_groups(Counter(groups.tolist()), test_share, seed)
-    is_test = np.isin(groups, list(test_groups))
-    return np.flatnonzero(~is_test), np.flatnonzero(is_test)
 
 
 def data_warnings(y_train: np.ndarray, y_test: np.ndarray, patterns: Sequence[str], n_groups: int) -> list[str]:

@@ -42,12 +42,13 @@ from pedpatterns import fsutil, locks
 from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation, imagenet, trust
+from pedpatterns.models import evaluation, groupsplit, imagenet, trust
 
 # The defaults (image size, alpha, epochs, batch size, threshold…) and TrainOptions live in models/options.py,
 # which the command line reads without loading TensorFlow; imported here, not copied.
 from pedpatterns.models.options import DEFAULT_BATCH_SIZE, TrainOptions
 from pedpatterns.models.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from pedpatterns.words import skipped_lines
 
 FINE_TUNE_LAYERS = 30  # the last blocks of MobileNetV2 (from block 14 on) that --fine-tune unfreezes
 HEAD_LEARNING_RATE = 1e-3
@@ -466,18 +467,6 @@ def _reproducible(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def split_by_part(parts: Sequence[str], test_share: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices (fit, validation, test), whole parts on one side only.
-
-    The test parts are never seen while training, not even by early stopping: they give
-    the honest numbers. Validation parts, taken from the rest, decide when to stop.
-    """
-    parts = np.asarray([str(p) for p in parts])
-    train, test = evaluation.group_split(parts, test_share, seed)
-    fit_local, val_local = evaluation.group_split(parts[train], test_share, seed + 1)
-    return train[fit_local], train[val_local], test
-
-
 def _epoch_logger(keras: Any, log: Log, total: int, stage: str) -> Any:
     class EpochLine(keras.callbacks.Callback):
         """One Russian line per epoch: a teacher sees it is working and whether it improves."""
@@ -515,22 +504,24 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
         fsutil.check_file_target(output)  # before minutes of training
     source = resolve_weights(options.weights, options.alpha, options.image_size)
     labeled = load_labeled_segments(layout, options.labels_path, min_share=options.min_share)
-    for problem in labeled.problems[:5]:
-        log(f"Пропущено: {problem}")
-    if len(labeled.problems) > 5:
-        log(f"… и ещё {len(labeled.problems) - 5} пропущенных строк.")
+    for line in skipped_lines(labeled.problems):
+        log(line)
     if labeled.duplicates:
         log(duplicates_note(labeled.duplicates))
     frame = labeled.frame
     mlb = MultiLabelBinarizer(classes=labeled.patterns)
     y = mlb.fit_transform(frame["labels"]).astype("float32")
     parts = frame["part"].astype(str).tolist()
-    fit_idx, val_idx, test_idx = split_by_part(parts, options.test_share, options.seed)
+    films = frame["film"].astype(str).tolist() if "film" in frame else parts
+    sides = groupsplit.hold_out(films, parts, options.test_share, options.seed, groupsplit.published(layout))
+    fit_idx, val_idx, test_idx = sides.fit, sides.validation, sides.test
     n_parts = len(set(parts))
     log(
         f"Размечено сегментов: {len(frame)} из {n_parts} частей, паттернов: {len(labeled.patterns)}. "
         f"Обучение: {len(fit_idx)}, проверка для остановки: {len(val_idx)}, отложено для оценки: {len(test_idx)}."
     )
+    if sides.note():
+        log(sides.note())
 
     keras = keras_runtime(options.threads)
     _reproducible(options.seed)
@@ -584,6 +575,7 @@ def train(layout: Layout, options: TrainOptions, log: Log = print) -> TrainResul
             "validation": sorted({parts[i] for i in val_idx}),
             "test": sorted({parts[i] for i in test_idx}),
         },
+        "split": {"by": sides.by, "test_from": sides.source},
         "settings": {
             "weights": source.label,
             "image_size": options.image_size,

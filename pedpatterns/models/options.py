@@ -16,6 +16,12 @@ from pedpatterns.prepare.options import Options as ProcessOptions
 
 DEFAULT_THRESHOLD = 0.5  # a pattern is found from this confidence on, in every model and its metrics
 
+# Whole groups on one side of the split (models/groupsplit.py): one share and one seed for dataset_foto/'s
+# train/test (create_image_dataset.py) and the image model's held-out side (auto_classifier.py).
+SPLIT_BY = ("film", "part")  # what the sides are made of: whole films, or whole parts
+DEFAULT_TEST_SHARE = 0.2
+DEFAULT_SEED = 42
+
 # The image model (imagemodel.py).
 DEFAULT_IMAGE_SIZE = 224
 DEFAULT_ALPHA = 1.0
@@ -23,7 +29,6 @@ ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)  # widths Keras has ImageNet weights f
 DEFAULT_EPOCHS = 10
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_PATIENCE = 3
-DEFAULT_TEST_SHARE = 0.25
 
 # The labelling queue (queue.py): whose hints it shows.
 MODELS = ("auto", "text", "image")
@@ -55,7 +60,7 @@ class TrainOptions:
     patience: int = DEFAULT_PATIENCE
     test_share: float = DEFAULT_TEST_SHARE
     threshold: float = DEFAULT_THRESHOLD
-    seed: int = 0
+    seed: int = DEFAULT_SEED
     threads: int = 0
 
 

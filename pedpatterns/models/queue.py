@@ -27,11 +27,12 @@ import pandas as pd
 from pedpatterns import fsutil
 from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import answered_segments, read_segments_table
-from pedpatterns.labelstudio.tasks import format_time, prediction, segment_task
+from pedpatterns.labelstudio.tasks import prediction, segment_task
 from pedpatterns.layout import Layout
 from pedpatterns.models import suggest, textmodel
 from pedpatterns.models.options import QueueOptions  # with MODELS, whose hints: the parser reads them there
 from pedpatterns.models.suggest import Predictions
+from pedpatterns.words import clock
 
 
 @dataclass
@@ -160,7 +161,7 @@ def format_queue(result: QueueResult, layout: Layout, path: Path) -> str:
     ]
     for n, task in enumerate(result.tasks, 1):
         data = task["data"]
-        where = f"«{data['part']}», сегмент {data['segment']} ({format_time(float(data['lesson_start']))})"
+        where = f"«{data['part']}», сегмент {data['segment']} ({clock(float(data['lesson_start']))})"
         if task.get("predictions"):
             guess = ", ".join(task["predictions"][0]["result"][0]["value"]["choices"])
             lines.append(f"  {n:>2}. уверенность {task['predictions'][0]['score']:.3f}  {where}: {guess}")

@@ -43,12 +43,11 @@ from pedpatterns import fsutil, locks, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import LabeledSet, duplicates_note, load_labeled_segments
 from pedpatterns.layout import Layout
-from pedpatterns.models import evaluation, trust
+from pedpatterns.models import evaluation, groupsplit, trust
 from pedpatterns.models.options import DEFAULT_THRESHOLD, TextOptions
+from pedpatterns.words import skipped_lines
 
 MAX_FOLDS = 5
-# Grouping by film is the honest split (teacher and class differ); it needs enough films.
-MIN_FILMS_TO_GROUP_BY_FILM = 3
 TEXT_COLUMN = "text"
 # The numeric columns the model reads: audio features and who speaks. The speaker columns are kept because
 # they measurably help (bench/bench_speakers.py: «Вовлечение в диалог» F1 0.44 → 0.99 on a labelled synthetic
@@ -152,10 +151,12 @@ def training_table(labeled: LabeledSet) -> tuple[pd.DataFrame, np.ndarray, pd.Da
 
 
 def choose_groups(origin: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """Group rows by film when there are enough films, otherwise by part."""
-    if origin["film"].nunique() >= MIN_FILMS_TO_GROUP_BY_FILM:
-        return origin["film"].to_numpy(), "film"
-    return origin["part"].to_numpy(), "part"
+    """Group rows by film when there are enough films for grouped folds, otherwise by part (models/groupsplit.py).
+
+    Grouping by film is the honest split (teacher and class differ); it needs enough films.
+    """
+    by = groupsplit.unit(origin["film"], min_films=groupsplit.MIN_FILMS_FOR_FOLDS)
+    return origin[by].to_numpy(), by
 
 
 def cross_validate(
@@ -372,10 +373,8 @@ def _ensure_model(
                 return model
     log(f"Обучение модели по разметке «{labels_path.name}»…")
     labeled = load_labeled_segments(layout, labels_path, min_share=min_share, known_patterns=known_patterns)
-    for problem in labeled.problems[:10]:
-        log(f"  пропущено: {problem}")
-    if len(labeled.problems) > 10:
-        log(f"  … и ещё {len(labeled.problems) - 10} пропущенных строк")
+    for line in skipped_lines(labeled.problems):
+        log(line)
     if labeled.duplicates:
         log(duplicates_note(labeled.duplicates))
     model, metrics = train(labeled, threshold)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from pedpatterns import fsutil, locks, progress
 from pedpatterns.errors import UserError
-from pedpatterns.labelstudio.tasks import format_time, update_tasks_file
+from pedpatterns.labelstudio.tasks import update_tasks_file
 from pedpatterns.layout import (
     PART_FILMS,
     PART_SEPARATOR,
@@ -34,6 +34,7 @@ from pedpatterns.layout import (
 )
 from pedpatterns.prepare import media
 from pedpatterns.prepare.options import DEFAULT_PART_MINUTES
+from pedpatterns.words import clock
 
 INDEX_VERSION = 2  # 2 adds the content fingerprint; version 1 indexes are still read
 
@@ -59,7 +60,7 @@ class Part:
         return self.start + self.duration
 
     def describe(self) -> str:
-        span = f"{format_time(self.start)}–{format_time(self.end)}"
+        span = f"{clock(self.start)}–{clock(self.end)}"
         return f"{self.path.name}  ({span} урока)"
 
 
@@ -375,8 +376,8 @@ def _check_spans(film: Path, info: media.MediaInfo, spans: Sequence[media.Span],
     if covered < info.duration - max(2.0, 0.02 * info.duration):
         raise UserError(
             f"Файл «{film.name}» обрезан или повреждён: по заголовку он длится "
-            f"{format_time(info.duration)}, а прочитать удалось только "
-            f"{format_time(covered)}. Скопируйте видео заново."
+            f"{clock(info.duration)}, а прочитать удалось только "
+            f"{clock(covered)}. Скопируйте видео заново."
         )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from pedpatterns import fsutil, locks, progress, schema
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import label_config_xml
-from pedpatterns.labelstudio.tasks import format_time, replace_tasks, segment_tasks
+from pedpatterns.labelstudio.tasks import replace_tasks, segment_tasks
 from pedpatterns.layout import (
     Layout,
     split_part_stem,
@@ -39,6 +39,7 @@ from pedpatterns.prepare.features import (
     warm_up,
 )
 from pedpatterns.prepare.options import ExecutorOptions, Options
+from pedpatterns.words import clock
 
 SNAP_SECONDS = 5.0  # how far a segment boundary may move to reach a pause
 MIN_GAP_SECONDS = 0.3  # the shortest silence a boundary may snap to
@@ -250,7 +251,7 @@ def _write_keyframes(
                                        on_window=lambda: bar.update(1))
     for i, image in enumerate(images):
         if image is None:
-            at = format_time(windows[i][0])
+            at = clock(windows[i][0])
             raise UserError(
                 f"Не удалось прочитать кадры видео «{part.path.name}» около {at}: "
                 "файл части повреждён. Нарежьте фильм заново: python prepare_data.py --force"

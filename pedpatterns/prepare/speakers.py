@@ -34,13 +34,11 @@ from pedpatterns.prepare.options import MFCC, NONE, RESEMBLYZER
 from pedpatterns.prepare.options import SPEAKER_ENGINES as ENGINES
 from pedpatterns.prepare.segments import SpeechMask, runs
 from pedpatterns.schema import SPEAKER_COLUMNS
+from pedpatterns.words import GROUP as GROUP  # a role of the contract too: the dialogues and tests name it here
+from pedpatterns.words import PUPIL, TEACHER
 
 # The engines and the default (chosen in bench/bench_speakers.py) live with the options: prepare/options.py.
-
-TEACHER = "teacher"
-PUPIL = "pupil"
-GROUP = "group"
-ROLES = (TEACHER, PUPIL, GROUP)
+# The roles a turn may have, and their Russian names, are shared words: pedpatterns/words.py.
 
 WINDOW_SECONDS = 1.5  # long enough for a voice's timbre, short enough to catch a short answer
 # Resemblyzer: no overlap (overlapping windows doubled the cost and changed no score); MFCC windows

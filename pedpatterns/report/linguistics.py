@@ -8,7 +8,7 @@ libraries of those formats (praatio, pympi-ling), with the tiers:
 * ``слова`` — every recognised word;
 * ``сегменты`` — the ~30-s segments the experts label (their number);
 * ``вопросы`` — each question, from its first word to its question mark;
-* ``говорящие`` — who speaks (учитель / ученик / класс), only where the transcript has
+* ``говорящие`` — who speaks (учитель / ученик / вместе), only where the transcript has
   speakers (``turns``, or a ``speaker`` per word); absent otherwise;
 * ``паттерны: эксперты`` — the merged experts' patterns of each labelled segment (labeled.csv);
 * ``паттерны: модель по звуку и тексту`` — find_patterns.py's patterns per segment;
@@ -35,12 +35,13 @@ from pedpatterns.layout import METADATA_JSONL, Layout
 from pedpatterns.prepare import questions
 from pedpatterns.prepare.speech import Word
 from pedpatterns.report import lessonmetrics
+from pedpatterns.words import LINE_NAMES
 
 WORDS, SEGMENTS, QUESTIONS, SPEAKERS = "слова", "сегменты", "вопросы", "говорящие"
 EXPERTS = "паттерны: эксперты"
 TEXT_MODEL = "паттерны: модель по звуку и тексту"
 IMAGE_MODEL = "паттерны: модель по кадрам"
-SPEAKER_NAMES = {"teacher": "учитель", "pupil": "ученик", "group": "класс"}
+SPEAKER_NAMES = {who: name.lower() for who, name in LINE_NAMES.items()}  # a tier label, as Praat tiers are
 TEXTGRID_SUFFIX = ".TextGrid"
 EAF_SUFFIX = ".eaf"
 _MIN_LENGTH = 0.001  # shorter intervals are dropped: Praat cannot show them and ELAN merges them

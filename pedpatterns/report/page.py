@@ -21,14 +21,15 @@ from PIL import Image
 
 from pedpatterns.layout import Layout
 from pedpatterns.report.lessonmetrics import GOOD_WAIT_SECONDS, METRICS
-from pedpatterns.report.talk import LINE_NAMES, SPEAKER_NAMES, TALK_METRICS
+from pedpatterns.report.talk import TALK_METRICS
 from pedpatterns.report.timeline import Timeline, plain_text
+from pedpatterns.words import GROUP, LINE_NAMES, PUPIL, SPEAKER_NAMES, TEACHER, clock
 
 THUMBNAIL_SIZE = (192, 108)
 SPEECH_COLOUR = "#5B6B7A"
 QUESTION_COLOUR = "#E45756"
 # Who talks: one colour per speaker, the same in the block, the timeline lanes and the transcript lines.
-SPEAKER_COLOURS = {"teacher": "#2F6690", "pupil": "#E8871E", "group": "#8E6C8A"}
+SPEAKER_COLOURS = {TEACHER: "#2F6690", PUPIL: "#E8871E", GROUP: "#8E6C8A"}
 SILENCE_COLOUR = "#D5DBE1"
 PATTERN_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6",
                    "#2E86AB", "#8C564B")
@@ -80,16 +81,6 @@ audio{width:200px;height:32px;margin-top:6px;display:block}
 
 
 # --- formatting ----------------------------------------------------------------------------
-
-
-def clock(seconds: float | None) -> str:
-    """Lesson time as m:ss, or h:mm:ss from an hour on."""
-    if seconds is None:
-        return "—"
-    total = round(float(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _decimal(value: float, digits: int) -> str:
@@ -197,7 +188,7 @@ def speaker_lanes(report: dict[str, Any]) -> list[tuple[str, list[tuple[float, f
     lanes = []
     for who, name in SPEAKER_NAMES.items():
         spans = [(s, e) for s, e, speaker in talk["turns"] if speaker == who]
-        if spans or who != "group":
+        if spans or who != GROUP:
             lanes.append((name, spans, SPEAKER_COLOURS[who]))
     return lanes
 
@@ -353,8 +344,8 @@ def _talk_section(report: dict[str, Any]) -> str:
     if not talk.get("separated"):
         note = talk.get("note") or "Кто говорит — учитель или ученики — не различалось."
         return f'<section><h2>Кто говорит</h2><div class="notice" data-talk="not-separated">{esc(note)}</div></section>'
-    parts = (("teacher", "teacher_s", "teacher_share", SPEAKER_COLOURS["teacher"]),
-             ("pupil", "pupil_s", "pupil_share", SPEAKER_COLOURS["pupil"]),
+    parts = ((TEACHER, "teacher_s", "teacher_share", SPEAKER_COLOURS[TEACHER]),
+             (PUPIL, "pupil_s", "pupil_share", SPEAKER_COLOURS[PUPIL]),
              ("silence", "silence_s", "silence_share", SILENCE_COLOUR))
     bar = "".join(f'<span style="width:{max(0.0, float(talk[share] or 0)) * 100:.2f}%;background:{colour}" '
                   f'title="{esc(TALK_METRICS[share][0])}: {round(float(talk[share] or 0) * 100)} %"></span>'

@@ -12,14 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pedpatterns.labelstudio.tasks import SPEAKER_LABELS, speaker_lines
-from pedpatterns.prepare.speakers import GROUP, PUPIL, TEACHER
+from pedpatterns.labelstudio.tasks import speaker_lines
+from pedpatterns.words import ROLES, TEACHER
 
-__all__ = ["LINE_NAMES", "SPEAKER_NAMES", "TALK_METRICS", "lesson_turns", "speaker_lines", "talk_summary"]
-
-# Lane order on the timeline and the names a teacher reads.
-SPEAKER_NAMES = {TEACHER: "Учитель", PUPIL: "Ученики", GROUP: "Вместе"}
-LINE_NAMES = SPEAKER_LABELS  # «Учитель: …» in front of a line, as in the Label Studio tasks
+__all__ = ["TALK_METRICS", "lesson_turns", "speaker_lines", "talk_summary"]
 
 # Key → (Russian name, unit, meaning): the rows of who_talks.csv and the block of the page.
 TALK_METRICS: dict[str, tuple[str, str, str]] = {
@@ -59,7 +55,7 @@ def lesson_turns(transcripts: Sequence[Mapping[str, Any]]) -> list[tuple[float, 
     for transcript in transcripts:
         offset = part_start(transcript)
         for turn in transcript.get("turns") or []:
-            if isinstance(turn, Mapping) and turn.get("speaker") in SPEAKER_NAMES:
+            if isinstance(turn, Mapping) and turn.get("speaker") in ROLES:
                 start, end = offset + _number(turn.get("start")), offset + _number(turn.get("end"))
                 if end > start:
                     turns.append((start, end, str(turn["speaker"])))

@@ -33,6 +33,7 @@ from pedpatterns import fsutil, spreadsheet
 from pedpatterns.errors import UserError
 from pedpatterns.layout import VIDEO_SUFFIXES, Layout, safe_stem
 from pedpatterns.report import lessonmetrics
+from pedpatterns.words import ROLES, SHARE_NAMES
 
 # Header names accepted in lessons.csv (lower case) → the field they fill.
 _COLUMNS = {
@@ -46,8 +47,8 @@ _DATE_IN_NAME = [
     (re.compile(r"(?<!\d)(\d{2})[-_.](\d{2})[-_.](\d{4})(?!\d)"), ("d", "m", "y")),
     (re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)"), ("y", "m", "d")),
 ]
-SPEAKERS = ("teacher", "pupil", "group")
-SPEAKER_COLUMNS = {"teacher": "доля речи учителя", "pupil": "доля речи учеников", "group": "доля речи класса хором"}
+SPEAKERS = ROLES
+SPEAKER_COLUMNS = {who: f"доля речи {SHARE_NAMES[who]}" for who in SPEAKERS}
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def timeline_figure(timeline: Timeline) -> Figure:
     for who, colour in zip(SPEAKERS, ("#4C78A8", "#F58518", "#54A24B"), strict=True):
         values = _series(rows, f"{who}_share")
         if not all(math.isnan(v) for v in values):
-            ax.plot(x, values, marker="o", color=colour, label=SPEAKER_COLUMNS[who].removeprefix("доля речи "))
+            ax.plot(x, values, marker="o", color=colour, label=SHARE_NAMES[who])
     ax.set_title("Доли речи")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
