@@ -22,6 +22,7 @@ from pedpatterns.labels.exports import Annotation, read_export
 from pedpatterns.labels.options import DEFAULT_MIN_SHARE
 from pedpatterns.labels.tags import LOCAL_FILES_PREFIX
 from pedpatterns.layout import REPLACED_PREFIX, Layout
+from pedpatterns.words import skipped_lines
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
@@ -197,7 +198,7 @@ def labeled_from_annotations(
     if outside:
         problems.insert(0, f"{outside} строк ссылаются за пределы папки проекта и пропущены")
     if not rows:
-        detail = ("\n  " + "\n  ".join(problems[:10])) if problems else ""
+        detail = "".join("\n" + line for line in skipped_lines(problems))
         raise UserError(
             f"В «{path}» нет ни одного размеченного сегмента, который можно использовать.{detail}\n"
             "Разметьте задачи в Label Studio, экспортируйте CSV заново и проверьте, что processed_data/ на месте."
