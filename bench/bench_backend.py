@@ -15,7 +15,7 @@
    copy of films/ and labeled.csv, about 2 minutes; ``--no-demo``: the queue command the demo runs, on
    the project built here).
 
-Projects are synthetic (pedpatterns.synthetic, two experts as in tests/researchkit.py), in a temporary
+Projects are synthetic (pedpatterns.testing.synthetic, two experts as in tests/researchkit.py), in a temporary
 folder removed at the end. No network. Run: python bench/bench_backend.py [--quick] [--no-demo] [--no-labelstudio]
 """
 
@@ -51,7 +51,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import backend as live
 from pedpatterns.models import textmodel
 from pedpatterns.models.options import BackendOptions
-from pedpatterns.synthetic import labelled_features, make_processed_part, write_ls_csv
+from pedpatterns.testing.synthetic import labelled_features, make_processed_part, write_ls_csv
 
 GOAL_PREDICT_S = 1.0  # opening a task: the expert waits for the suggestion
 WEBHOOK_TIMEOUT_S = 1.0  # Label Studio's webhook timeout (webhooks/utils.py, WEBHOOK_TIMEOUT)
@@ -88,7 +88,7 @@ def summary(values: list[float]) -> str:
 def build_project(root: Path, labelled: int, unlabelled_parts: int = 2, seed: int = 0) -> Layout:
     """Films of one part of 20 segments; the first ``labelled`` segments answered by two experts (labeled.csv).
 
-    Features and text as pedpatterns.synthetic draws them (loudness and questions decide); keyframes
+    Features and text as pedpatterns.testing.synthetic draws them (loudness and questions decide); keyframes
     red for «Удержание внимания», blue otherwise. Only the unlabelled parts go to tasks.json.
     """
     layout = Layout(root)

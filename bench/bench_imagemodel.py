@@ -25,9 +25,9 @@ import benchmedia
 import numpy as np
 from PIL import Image
 
-from pedpatterns import synthetic
 from pedpatterns.layout import Layout
 from pedpatterns.models import imagemodel
+from pedpatterns.testing import synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,7 +26,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 from pedpatterns.report.build import ReportOptions, analyse_lesson, write_report
 from pedpatterns.report.page import SPEECH_COLOUR, _png, pattern_colour, thumbnail, timeline_png
-from pedpatterns.synthetic import (
+from pedpatterns.testing.synthetic import (
     labelled_features,
     make_labelled_project,
     make_processed_part,

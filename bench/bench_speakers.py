@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Who speaks: the two engines of --speakers on ground truth, and their speed on 10 minutes of speech.
 
-Ground truth (pedpatterns/prepare/dialogues.py): (a) turn-taking built from the real voices in
+Ground truth (pedpatterns/testing/dialogues.py): (a) turn-taking built from the real voices in
 ../shared/media (a teacher and four pupils, two arrangements) and one reader alone; (b) a
 two-voice TTS dialogue in Russian and in English, and the two demo lessons in films/; (c)
 stereo_diarization.wav mixed to mono, where both people talk at once for two seconds (overlap).
@@ -23,7 +23,8 @@ import pandas as pd
 
 from pedpatterns import schema
 from pedpatterns.models import textmodel
-from pedpatterns.prepare import dialogues, media, segments, speakers
+from pedpatterns.prepare import media, segments, speakers
+from pedpatterns.testing import dialogues
 
 GOAL_ACCURACY = 0.90
 GOAL_SHARE = 0.05
@@ -98,7 +99,7 @@ PHRASES = ["посмотрите на доску", "расскажи, пожал
 def labelled_segment(rng: np.random.Generator) -> tuple[dict[str, float], str, list[str]]:
     """A labelled segment where «Вовлечение в диалог» means pupils talk, and the teacher's words barely show it.
 
-    Loudness decides «Удержание внимания» (as in pedpatterns.synthetic); the speaker columns
+    Loudness decides «Удержание внимания» (as in pedpatterns.testing.synthetic); the speaker columns
     are drawn as the separation measures them (some pupil time leaks in by mistake).
     """
     loud, dialogue = bool(rng.random() < 0.4), bool(rng.random() < 0.4)

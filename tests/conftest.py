@@ -4,7 +4,7 @@
 part 1 processed;
 ``russian_lesson`` — the Russian sample lesson processed by prepare_data.py and reported by find_patterns.py
 with the bundled multilingual base (about a minute on two cores);
-``labelled`` — a labelled three-part project (pedpatterns.synthetic);
+``labelled`` — a labelled three-part project (pedpatterns.testing.synthetic);
 ``built`` — ``labelled`` with dataset_foto/ built;
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py;
 ``fresh_project`` — an empty project root with its top folders, for one test;

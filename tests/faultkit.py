@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from pedpatterns import patterns
 from pedpatterns.labels.labelled import url_to_path
 from pedpatterns.layout import TMP_PREFIX, Layout
-from pedpatterns.synthetic import make_colour_project
+from pedpatterns.testing.synthetic import make_colour_project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

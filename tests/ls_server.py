@@ -43,7 +43,7 @@ from pedpatterns.labelstudio.server import (
 )
 from pedpatterns.labelstudio.tasks import read_tasks, segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import make_processed_part
+from pedpatterns.testing.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
 from tests.tiers import skip_missing
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import labelled_features, make_processed_part, write_ls_csv
+from pedpatterns.testing.synthetic import labelled_features, make_processed_part, write_ls_csv
 
 A, B, C = "Паттерн A", "Паттерн B", "Паттерн C"
 KAPPA_A = 0.22 / 0.47

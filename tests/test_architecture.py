@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +19,7 @@ def test_import_contracts_hold() -> None:
     done = subprocess.run([str(lint_imports), "--no-cache", "--no-logo"], cwd=REPO, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 kept, 0 broken" in done.stdout, done.stdout
+    assert "3 kept, 0 broken" in done.stdout, done.stdout
 
 
 def test_only_the_command_line_knows_argparse() -> None:
@@ -36,14 +38,45 @@ def test_no_sys_path_edits_anywhere() -> None:
 
 def test_every_stage_has_its_room() -> None:
     rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert rooms == {"cli", "prepare", "labelstudio", "labels", "dataset", "models", "report"}
+    assert rooms == {"cli", "prepare", "labelstudio", "labels", "dataset", "models", "report", "testing"}
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}  # python -m pedpatterns doctor
-    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens", "synthetic",
+    assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens",
                       "spreadsheet", "optional", "words"}
 
 
+def test_no_room_and_no_basic_may_import_the_test_scaffolding(tmp_path: Path) -> None:
+    """The contract bites, and bites everywhere: each room and each shared basic of a copy of the package is made
+    to import pedpatterns.testing, and import-linter reports every one of them (a room or basic added later and
+    left out of the contract's list fails here)."""
+    copy = tmp_path / "pedpatterns"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    rooms = {p.name for p in copy.iterdir() if (p / "__init__.py").is_file()} - {"testing"}
+    basics = {p.stem for p in copy.glob("*.py")} - {"__init__"}
+    for room in rooms:
+        (copy / room / "_bites.py").write_text("from pedpatterns.testing import synthetic\n", encoding="utf-8")
+    for basic in basics:
+        with (copy / f"{basic}.py").open("a", encoding="utf-8") as source:
+            source.write("\nfrom pedpatterns.testing.dialogues import score\n")
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    seen_first = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "200"}  # the copy, not the editable install
+    done = subprocess.run([str(lint_imports), "--no-cache", "--no-logo", "--contract", "no-testing-in-product"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=seen_first)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "0 kept, 1 broken" in done.stdout, done.stdout
+    reported = set(re.findall(r"^(pedpatterns\.\w+) is not allowed to import pedpatterns\.testing:", done.stdout, re.M))
+    assert reported == {f"pedpatterns.{name}" for name in rooms | basics}, done.stdout
+
+
+def test_the_five_scripts_never_import_the_test_scaffolding() -> None:
+    """The scripts live outside the package, beyond import-linter's reach: read their imports here."""
+    reach = [name for name in SCRIPTS if re.search(r"^\s*(from|import) pedpatterns\.testing\b",
+                                                    (REPO / name).read_text(encoding="utf-8"), re.M)]
+    assert reach == []
+
+
 def test_bench_and_tools_stand_without_tests() -> None:
-    """bench/ and tools/ build their projects with pedpatterns.synthetic, never with the tests' helpers."""
+    """bench/ and tools/ build their projects with pedpatterns.testing.synthetic, never with the tests' helpers."""
     reach = [p.relative_to(REPO).as_posix() for folder in ("bench", "tools") for p in (REPO / folder).glob("*.py")
              if re.search(r"^\s*(from|import) tests\b", p.read_text(encoding="utf-8"), re.M)]
     assert reach == []

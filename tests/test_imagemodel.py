@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pedpatterns import synthetic
 from pedpatterns.errors import UserError
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
 from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.models import autolabel, evaluation, imagemodel
 from pedpatterns.prepare import processing
-from pedpatterns.synthetic import COLOUR_LOOKS, make_colour_labelled_project
+from pedpatterns.testing import synthetic
+from pedpatterns.testing.synthetic import COLOUR_LOOKS, make_colour_labelled_project
 
 COLOURS = [colour for colour, _ in COLOUR_LOOKS]
 PATTERNS = [patterns for _, patterns in COLOUR_LOOKS]

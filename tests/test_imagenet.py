@@ -20,7 +20,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.models import imagemodel, imagenet
-from pedpatterns.synthetic import make_colour_labelled_project
+from pedpatterns.testing.synthetic import make_colour_labelled_project
 from tests.lessonkit import load_tool
 
 PHOTO_SIZE = 224

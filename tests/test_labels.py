@@ -7,7 +7,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labels.exports import parse_choices, read_export
 from pedpatterns.labels.labelled import load_labeled_segments, merge_annotations, url_to_path
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import make_processed_part, write_ls_csv
+from pedpatterns.testing.synthetic import make_processed_part, write_ls_csv
 
 P1, P2 = "Паттерн 1: Удержание внимания", "Паттерн 2: Обратная связь"
 

@@ -29,7 +29,7 @@ from pedpatterns.labelstudio.project import (
 from pedpatterns.labelstudio.server import free_port
 from pedpatterns.layout import Layout
 from pedpatterns.patterns import default_patterns
-from pedpatterns.synthetic import make_processed_part
+from pedpatterns.testing.synthetic import make_processed_part
 
 DATA = Path(__file__).parent / "data" / "labelstudio-1.23.2"
 PART = "Урок английского 5 класс_part001"

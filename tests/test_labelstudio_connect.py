@@ -32,7 +32,7 @@ from pedpatterns.labelstudio.project import setup_project
 from pedpatterns.labelstudio.server import free_port
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import make_processed_part
+from pedpatterns.testing.synthetic import make_processed_part
 from tests.faultkit import REPO_ROOT
 from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
 from tests.researchkit import queue_project_labels

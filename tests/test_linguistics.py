@@ -15,7 +15,7 @@ from pedpatterns import fsutil
 from pedpatterns.layout import Layout
 from pedpatterns.report import linguistics
 from pedpatterns.report.build import ReportOptions, analyse_lesson, write_report
-from pedpatterns.synthetic import make_known_lesson, write_ls_csv
+from pedpatterns.testing.synthetic import make_known_lesson, write_ls_csv
 
 P1, P3 = "Паттерн 1: Удержание внимания", "Паттерн 3: Вовлечение в диалог"
 

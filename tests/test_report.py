@@ -11,7 +11,7 @@ from pedpatterns.models import textmodel
 from pedpatterns.prepare import processing
 from pedpatterns.report import lessonmetrics as lm
 from pedpatterns.report.build import ReportOptions, analyse_lesson, processed_parts_for_video, write_index, write_report
-from pedpatterns.synthetic import (
+from pedpatterns.testing.synthetic import (
     KNOWN_LESSON,
     make_known_lesson,
     make_labelled_project,

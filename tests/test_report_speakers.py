@@ -20,7 +20,7 @@ from PIL import Image
 
 from pedpatterns.layout import Layout
 from pedpatterns.report.build import ReportOptions, analyse_lesson, write_report
-from pedpatterns.synthetic import make_known_lesson
+from pedpatterns.testing.synthetic import make_known_lesson
 from tests.faultkit import copy_project
 from tests.speakerkit import require_program
 

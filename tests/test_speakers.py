@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pedpatterns.prepare import dialogues, media, segments, speakers
+from pedpatterns.prepare import media, segments, speakers
 from pedpatterns.prepare.speakers import PUPIL, TEACHER, Speakers, Turn
+from pedpatterns.testing import dialogues
 from tests.part1_helpers import ffmpeg, lesson_clip, require_shared_media
 from tests.speakerkit import require_program
 

@@ -8,7 +8,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
-from pedpatterns.synthetic import make_labelled_project, write_ls_csv
+from pedpatterns.testing.synthetic import make_labelled_project, write_ls_csv
 from tests.lessonkit import load_tool
 
 

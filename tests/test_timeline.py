@@ -24,7 +24,7 @@ from pedpatterns.report.build import (
     write_index,
     write_report,
 )
-from pedpatterns.synthetic import make_known_lesson
+from pedpatterns.testing.synthetic import make_known_lesson
 
 
 def test_dates_are_read_from_names_and_wrong_ones_are_refused() -> None:

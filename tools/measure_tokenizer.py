@@ -3,7 +3,7 @@
 
 Russian changes a word's ending with case, number and person, and a lesson the model has never seen uses
 other forms of the same cue words than the lessons it learnt from. This measures the text model's own
-pipeline (textmodel.build_pipeline, text only) on pedpatterns.synthetic.word_form_lessons under
+pipeline (textmodel.build_pipeline, text only) on pedpatterns.testing.synthetic.word_form_lessons under
 cross-validation grouped by lesson, over ten seeds, with the words view's preprocessor swapped:
 
     view of the words (+ character n-grams)   micro-F1        macro-F1
@@ -31,7 +31,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 from pedpatterns.models import textmodel
-from pedpatterns.synthetic import word_form_lessons
+from pedpatterns.testing.synthetic import word_form_lessons
 
 
 def stemmer() -> Callable[[str], str] | None:

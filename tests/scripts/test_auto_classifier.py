@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pedpatterns import synthetic
 from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
-from pedpatterns.synthetic import make_colour_labelled_project
+from pedpatterns.testing import synthetic
+from pedpatterns.testing.synthetic import make_colour_labelled_project
 from tests.faultkit import REPO_ROOT, Result, run_script, script_env
 
 SCRIPT = REPO_ROOT / "auto_classifier.py"

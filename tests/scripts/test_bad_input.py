@@ -7,7 +7,7 @@ with quotes and emoji, labeled.csv re-saved by Excel) must simply work.
 
 Fixtures are built once per module and copied into each test's own folder:
 ``lesson`` — a real 30 s film with speech cut into two parts, part 1 processed by prepare_data.py;
-``labelled`` — a labelled three-part project (pedpatterns.synthetic);
+``labelled`` — a labelled three-part project (pedpatterns.testing.synthetic);
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py.
 
 Every prompt is fed a wrong answer and then end of input: prepare_data.py's film and part

@@ -503,7 +503,7 @@ def test_a_damaged_tasks_json_is_refused_before_any_work(tmp_path: Path, case: s
 
 
 def test_a_foreign_report_json_is_left_out_of_the_summary_not_lost(tmp_path: Path) -> None:
-    from pedpatterns.synthetic import make_known_lesson
+    from pedpatterns.testing.synthetic import make_known_lesson
 
     layout = Layout(tmp_path / "проект")
     for name in ("Урок 1", "Урок 2"):
@@ -521,7 +521,7 @@ def test_a_foreign_report_json_is_left_out_of_the_summary_not_lost(tmp_path: Pat
 
 @pytest.mark.parametrize("start", ['"полсекунды"', "NaN", "-3", "null", "Infinity"])
 def test_a_transcript_word_without_a_time_is_named_and_the_old_report_kept(tmp_path: Path, start: str) -> None:
-    from pedpatterns.synthetic import make_known_lesson
+    from pedpatterns.testing.synthetic import make_known_lesson
 
     layout = Layout(tmp_path / "проект")
     make_known_lesson(layout, "Урок 1")

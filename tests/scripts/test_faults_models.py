@@ -33,7 +33,7 @@ import pytest
 
 from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import make_known_lesson, make_labelled_project
+from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
 from tests.faultkit import (
     FAST_TRAIN,
     P1,

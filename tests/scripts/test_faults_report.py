@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.layout import Layout, safe_stem
-from pedpatterns.synthetic import make_known_lesson
+from pedpatterns.testing.synthetic import make_known_lesson
 from tests.faultkit import assert_ok, assert_refused, run_script, tree
 
 TEX_FILM = r"Урок $x^2$ и $\frac{a}{$"  # matplotlib once read this as TeX and raised

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from pedpatterns.layout import Layout
-from pedpatterns.prepare import dialogues, speakers
+from pedpatterns.prepare import speakers
 from pedpatterns.schema import SPEAKER_COLUMNS, read_segment_rows
+from pedpatterns.testing import dialogues
 from tests.faultkit import Result
 from tests.part1_helpers import bundled_tiny_en, make_video
 from tests.speakerkit import require_program

@@ -10,7 +10,7 @@ from praatio import textgrid
 from pympi import Elan
 
 from pedpatterns.layout import Layout
-from pedpatterns.synthetic import make_known_lesson, make_labelled_project
+from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
 from tests.faultkit import FAST_TRAIN, assert_ok, assert_refused, run_script
 from tests.researchkit import A, B, C, make_two_expert_project
 
