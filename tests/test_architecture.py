@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -42,6 +43,16 @@ def test_every_stage_has_its_room() -> None:
     basics = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}  # python -m pedpatterns doctor
     assert basics == {"errors", "layout", "fsutil", "locks", "patterns", "progress", "schema", "tokens",
                       "spreadsheet", "optional", "words"}
+
+
+def test_each_room_names_its_modules_in_its_docstring() -> None:
+    """A room's __init__ docstring is its map: a module added and not named there fails here."""
+    for room in sorted(p for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()):
+        doc = ast.get_docstring(ast.parse((room / "__init__.py").read_text(encoding="utf-8"))) or ""
+        words = set(re.findall(r"[A-Za-z_]+", doc))
+        missing = sorted(m.stem for m in room.glob("*.py") if m.stem not in ("__init__", "__main__", room.name)
+                         and m.stem not in words)
+        assert not missing, f"pedpatterns/{room.name}/__init__.py does not name {missing}"
 
 
 def test_no_room_and_no_basic_may_import_the_test_scaffolding(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 The scripts stay thin: they build a parser here, call the library, and let :func:`run`
 turn a :class:`~pedpatterns.errors.UserError` into a Russian message and an exit code.
+Besides this module: flags (flag groups several scripts share), labelstudio (the command
+``python -m pedpatterns.labelstudio``), doctor (``python -m pedpatterns doctor``).
 """
 
 from __future__ import annotations
