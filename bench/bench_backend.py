@@ -3,7 +3,7 @@
 
 1. Opening a task: one POST /predict with one task over real HTTP (waitress, as ``... backend``
    serves it), median and p95 after a warm-up; goal ≤ 1 s on 2 cores. Text model alone, then with
-   the keyframe model loaded (trained here: 1 epoch, 96 px, ImageNet weights offline, else none).
+   the keyframe model loaded (trained here: 1 epoch, 96 px, ImageNet weights offline).
    Naive way: a script that loads the model from disk for every request (textmodel.load + predict,
    in this process, and as a new ``python`` process).
 2. Background retrain on 200 and 2,000 labelled segments (LiveBackend.retrain() wall time), and the
@@ -43,7 +43,6 @@ import numpy as np
 import requests
 
 from pedpatterns import patterns
-from pedpatterns.errors import UserError
 from pedpatterns.labels.labelled import read_segments_table
 from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.labelstudio.tasks import read_tasks, replace_tasks, segment_tasks
@@ -248,19 +247,13 @@ def naive_image_in_process(layout: Layout, tasks: list[dict[str, Any]], runs: in
 
 
 def train_image_model(layout: Layout) -> tuple[str, float]:
-    """The keyframe model (1 epoch, 96 px): ImageNet weights from the offline package, else none. (weights, s)."""
+    """The keyframe model (1 epoch, 96 px) on ImageNet features, offline. (weights, s)."""
     from pedpatterns.models import imagemodel
     from pedpatterns.models.options import TrainOptions
 
-    quiet: Callable[[str], None] = lambda _: None  # noqa: E731
-    for weights in ("imagenet", "none"):
-        started = time.perf_counter()
-        try:
-            imagemodel.train(layout, TrainOptions(weights=weights, image_size=96, epochs=1), log=quiet)
-            return weights, time.perf_counter() - started
-        except UserError as exc:
-            print(f"Модель по кадрам с --weights {weights} не обучилась: {exc.message.splitlines()[0]}")
-    raise RuntimeError("модель по кадрам не обучилась")
+    started = time.perf_counter()
+    imagemodel.train(layout, TrainOptions(weights="imagenet", image_size=96, epochs=1), log=lambda _: None)
+    return "imagenet", time.perf_counter() - started
 
 
 # --- 2. retrain and the webhook -----------------------------------------------------------
@@ -348,20 +341,12 @@ def label_loop(client: Any, project_id: int, n: int) -> tuple[list[float], list[
     return opened, submitted, suggested
 
 
-def connect_backend(client: Any, project_id: int, title: str, url: str) -> str:
-    """Register the backend with the project (pedpatterns.labelstudio.connect where present); how it was done."""
-    try:
-        from pedpatterns.labelstudio import connect
-    except ImportError:
-        connect = None
-    if connect is not None and hasattr(connect, "connect_backend"):
-        report = connect.connect_backend(client, title, url)
-        return f"connect.connect_backend (вебхук: {report.webhook})"
-    client.request("POST", "/api/ml", "подключение бэкенда", json={"project": project_id, "url": url,
-                                                                   "title": "pedpatterns"})
-    client.request("PATCH", f"/api/projects/{project_id}/", "настройки проекта",
-                   json={"show_collab_predictions": True, "model_version": "pedpatterns"})
-    return "POST /api/ml"
+def connect_backend(client: Any, title: str, url: str) -> str:
+    """Register the backend with the project as ``python -m pedpatterns.labelstudio connect`` does."""
+    from pedpatterns.labelstudio import connect
+
+    report = connect.connect_backend(client, title, url)
+    return f"connect.connect_backend (вебхук: {report.webhook})"
 
 
 def label_studio_submits(layout: Layout, data_dir: Path, submits: int) -> dict[str, Any]:
@@ -373,8 +358,6 @@ def label_studio_submits(layout: Layout, data_dir: Path, submits: int) -> dict[s
     venv = server.label_studio_venv(benchmedia.ROOT)
     if venv is None:
         return {"skipped": "Label Studio не установлен (.venv-labelstudio: python tools/make.py labelstudio)"}
-    if not getattr(server, "ML_BACKEND_SETTINGS", None):  # an older server.py: it copies os.environ
-        os.environ.update({"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"})
     running = server.start_server(layout.root, data_dir, venv=venv)
     log: list[str] = []
     try:
@@ -384,7 +367,7 @@ def label_studio_submits(layout: Layout, data_dir: Path, submits: int) -> dict[s
         label_loop(client, project_id, 2)  # warm-up: the first requests of a fresh server are slow
         open_without, submit_without, _ = label_loop(client, project_id, submits)
         with served(layout, BackendOptions(), log) as (backend, url):
-            how = connect_backend(client, project_id, title, url)
+            how = connect_backend(client, title, url)
             hooks = client.request("GET", "/api/webhooks/", "вебхуки", params={"project": project_id}).json()
             hooks = [h for h in hooks if str(h.get("url", "")).rstrip("/") == f"{url}/webhook"]
             received, before = len(backend.live.annotations), backend.trainings

@@ -429,9 +429,15 @@ def _load_classifier(layout: Layout, *, threads: int, trust_mlb_pkl: bool) -> Cl
 
 
 def predict_proba(classifier: Classifier, images: np.ndarray, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
-    """Confidence of every pattern for every image, ``(n, n_patterns)``, computed in batches."""
+    """Confidence of every pattern for every image, ``(n, n_patterns)``, computed in batches.
+
+    One batch or less goes through ``predict_on_batch``: ``predict`` sets up a dataset pipeline on
+    every call (measured: 76 ms against 7 ms for one frame), which is what opening one task costs.
+    """
     if len(images) == 0:
         return np.zeros((0, len(classifier.classes)), dtype="float32")
+    if len(images) <= batch_size:
+        return np.asarray(classifier.model.predict_on_batch(images))
     return np.asarray(classifier.model.predict(images, batch_size=batch_size, verbose=0))
 
 
