@@ -15,7 +15,7 @@
    copy of films/ and labeled.csv, about 2 minutes; ``--no-demo``: the queue command the demo runs, on
    the project built here).
 
-Projects are synthetic (pedpatterns.testing.synthetic, two experts as in tests/researchkit.py), in a temporary
+Projects are synthetic (pedpatterns.testing.synthetic, two experts as in tests/support/research.py), in a temporary
 folder removed at the end. No network. Run: python bench/bench_backend.py [--quick] [--no-demo] [--no-labelstudio]
 """
 

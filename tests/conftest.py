@@ -1,6 +1,6 @@
 """Projects the tests share, built once per test session and copied by each test that changes them.
 
-``lesson`` — a real 30 s film with speech (part1_helpers.lesson_clip) cut into two parts by prepare_data.py,
+``lesson`` — a real 30 s film with speech (support.media.lesson_clip) cut into two parts by prepare_data.py,
 part 1 processed;
 ``russian_lesson`` — the Russian sample lesson processed by prepare_data.py and reported by find_patterns.py
 with the bundled multilingual base (about a minute on two cores);
@@ -9,7 +9,7 @@ with the bundled multilingual base (about a minute on two cores);
 ``trained`` — ``labelled`` plus a tiny image model trained by auto_classifier.py;
 ``fresh_project`` — an empty project root with its top folders, for one test;
 ``model_cache`` — where bundled Whisper models are assembled for the session;
-``script`` — the one way tests run one of the five scripts as a process (:func:`tests.faultkit.run_script`).
+``script`` — the one way tests run one of the five scripts as a process (:func:`tests.support.scripts.run_script`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pedpatterns.dataset import build
 from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import features, speech
-from tests.faultkit import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
-from tests.lessonkit import load_tool
-from tests.part1_helpers import NO_SHARED_MEDIA, bundled_tiny_en, lesson_clip, make_video, require_shared_media
+from tests.support.media import NO_SHARED_MEDIA, bundled_tiny_en, lesson_clip, make_video, require_shared_media
+from tests.support.scripts import FAST_TRAIN, FILM, PROCESS, Result, assert_ok, copy_project, make_labelled, run_script
+from tests.support.tools import load_tool
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,7 +43,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def librosa_compiled() -> None:
     """librosa's numba code compiled (or loaded from its cache) before any test's clock starts: on a fresh install
     the first compile takes about 20 s, a cost of the install and not of the test that happens to come first
-    (tests/tiers.py times each test's body)."""
+    (tests/support/tiers.py times each test's body)."""
     features.warm_up()
 
 

@@ -14,7 +14,7 @@ from pedpatterns.dataset import build, hub
 from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.labelstudio import agreement
 from pedpatterns.models import evaluation
-from tests.researchkit import ALPHA_A, KAPPA_A, A, B, C, make_two_expert_project
+from tests.support.research import ALPHA_A, KAPPA_A, A, B, C, make_two_expert_project
 
 
 @pytest.fixture

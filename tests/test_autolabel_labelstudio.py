@@ -19,9 +19,9 @@ from pedpatterns.models import autolabel, imagemodel
 from pedpatterns.prepare import processing
 
 if TYPE_CHECKING:
-    from tests.ls_server import LSServer
+    from tests.support.labelstudio_server import LSServer
 
-pytest_plugins = ["tests.ls_server"]
+pytest_plugins = ["tests.support.labelstudio_server"]
 
 
 @pytest.mark.labelstudio

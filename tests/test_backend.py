@@ -1,6 +1,6 @@
 """The ML backend's protocol, its learning and its faults, through real HTTP (waitress) and Flask's client.
 
-The project is the labelling queue's (tests/researchkit.py): four films, the first three partly
+The project is the labelling queue's (tests/support/research.py): four films, the first three partly
 labelled by two experts; the audio/text model learns the cue words that mark each pattern.
 """
 
@@ -23,7 +23,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import backend as live
 from pedpatterns.models import queue
 from pedpatterns.models.options import BackendOptions
-from tests.researchkit import make_queue_project
+from tests.support.research import make_queue_project
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import bundled, media, speech
-from tests.part1_helpers import JFK, REPO_ROOT, SHARED_MEDIA, lesson_clip
+from tests.support.media import JFK, REPO_ROOT, SHARED_MEDIA, lesson_clip
 
 # ../shared/media/PROVENANCE.md: the reference transcripts of the two real Russian recordings.
 RUSSIAN = [("ru.wav", "бедняга ребят на его месте должен был быть я"),

@@ -22,7 +22,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio import connect
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.options import DEFAULT_TITLE
-from tests.mlkit import StandInBackend, stand_in_backend
+from tests.support.ml_backend import StandInBackend, stand_in_backend
 
 REFUSED = {"id": "b422c6e5-92ca-4b1d-81b2-1044b7becb7e", "status_code": 403, "version": "1.23.2",
            "detail": "URL resolves to a reserved network address (block: 127.0.0.0/8)", "exc_info": None}

@@ -11,7 +11,7 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build
 from pedpatterns.errors import UserError
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.datasetkit import (
+from tests.support.datasets import (
     README_TEXT,
     build_project,
     labeled,

@@ -11,7 +11,7 @@ import pytest
 
 from pedpatterns.cli import doctor
 from pedpatterns.layout import Layout
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 GB = 1024**3
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faultkit import REPO_ROOT
-from tests.lessonkit import load_tool
+from tests.support.scripts import REPO_ROOT
+from tests.support.tools import load_tool
 
 load_tool("locks")  # tools/ is not a package: make.py's `import locks` finds the module already loaded
 make = load_tool("make")

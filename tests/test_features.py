@@ -9,7 +9,7 @@ from pedpatterns import schema
 from pedpatterns.prepare import media, segments
 from pedpatterns.prepare.features import frame_features, question_waits, segment_features
 from pedpatterns.prepare.speech import Word
-from tests.part1_helpers import lesson_clip
+from tests.support.media import lesson_clip
 
 RATE = 16000
 

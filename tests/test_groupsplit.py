@@ -14,7 +14,7 @@ from pedpatterns.layout import TEST, Layout
 from pedpatterns.models import groupsplit
 from pedpatterns.models.groupsplit import DRAWN, FILM, NOT_MATCHING, PART, PUBLISHED
 from pedpatterns.models.options import TrainOptions
-from tests.datasetkit import build_project, labeled, read_split
+from tests.support.datasets import build_project, labeled, read_split
 
 
 def test_group_split_never_shares_a_group() -> None:

@@ -13,7 +13,7 @@ from pedpatterns import patterns
 from pedpatterns.dataset import build, hub
 from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
-from tests.datasetkit import FAKE_TOKEN, REPO, closed_port, front_matter, load_with_datasets, project_with_dataset
+from tests.support.datasets import FAKE_TOKEN, REPO, closed_port, front_matter, load_with_datasets, project_with_dataset
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import pytest
 from pedpatterns.errors import UserError
 from pedpatterns.models import imagemodel, imagenet
 from pedpatterns.testing.synthetic import make_colour_labelled_project
-from tests.lessonkit import load_tool
+from tests.support.tools import load_tool
 
 PHOTO_SIZE = 224
 # ImageNet-1k class indices (torchvision's order, the same as Keras').

@@ -3,9 +3,9 @@
 The whole chain runs with the real backend (``python -m pedpatterns.labelstudio backend``, which learns its
 first model from the project's labeled.csv): connect, a task opened in the labelling stream and in the Data
 Manager gets the backend's suggestion, a Submit reaches its /webhook. Where the exact calls matter, a stand-in
-of a few lines (tests/mlkit.py) answers the protocol — ``/health``, ``/setup``, ``/predict``, ``/webhook`` —
-and records what Label Studio sends.
-The session's server is started by tests/ls_server.py with the same settings as
+of a few lines (tests/support/ml_backend.py) answers the protocol — ``/health``, ``/setup``, ``/predict``,
+``/webhook`` — and records what Label Studio sends.
+The session's server is started by tests/support/labelstudio_server.py with the same settings as
 ``python -m pedpatterns.labelstudio server`` (server.label_studio_environment).
 """
 
@@ -33,14 +33,14 @@ from pedpatterns.labelstudio.server import free_port
 from pedpatterns.labelstudio.tasks import segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_processed_part
-from tests.faultkit import REPO_ROOT
-from tests.mlkit import MODEL_VERSION, StandInBackend, stand_in_backend
-from tests.researchkit import queue_project_labels
+from tests.support.ml_backend import MODEL_VERSION, StandInBackend, stand_in_backend
+from tests.support.research import queue_project_labels
+from tests.support.scripts import REPO_ROOT
 
 if TYPE_CHECKING:
-    from tests.ls_server import LSServer
+    from tests.support.labelstudio_server import LSServer
 
-pytest_plugins = ["tests.ls_server"]
+pytest_plugins = ["tests.support.labelstudio_server"]
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
 
@@ -110,7 +110,7 @@ def _health(url: str) -> dict[str, Any]:
 def test_connect_registers_the_backend_once_and_label_studio_asks_it_when_a_task_opens(
     ls_server: LSServer, tmp_path: Path
 ) -> None:
-    # The labelling queue's project (tests/researchkit.py): labeled.csv teaches the backend's first model.
+    # The labelling queue's project (tests/support/research.py): labeled.csv teaches the backend's first model.
     layout, project_id, title = ls_server.queue_project("подсказки", "Подсказки на лету")
     root, client = layout.root, ls_server.client()
 

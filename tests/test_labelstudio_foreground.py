@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.labelstudio.server import LS_VENV_ENV, ML_BACKEND_SETTINGS, free_port, label_studio_environment
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGINT to one process is a POSIX test")
 

@@ -21,12 +21,12 @@ from pedpatterns.labels.exports import read_export
 from pedpatterns.labels.labelled import load_labeled_segments, url_to_path
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.project import export_labels, setup_project
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 if TYPE_CHECKING:
-    from tests.ls_server import LSServer
+    from tests.support.labelstudio_server import LSServer
 
-pytest_plugins = ["tests.ls_server"]  # the session's Label Studio server (fixture ``ls_server``)
+pytest_plugins = ["tests.support.labelstudio_server"]  # the session's Label Studio server (fixture ``ls_server``)
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
 P = patterns.default_patterns()

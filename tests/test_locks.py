@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lessonkit import REPO, load_tool
+from tests.support.tools import REPO, load_tool
 
 locks = load_tool("locks")
 

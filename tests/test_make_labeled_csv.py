@@ -10,12 +10,12 @@ import pytest
 
 from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.patterns import default_patterns
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 if TYPE_CHECKING:
-    from tests.ls_server import LSServer
+    from tests.support.labelstudio_server import LSServer
 
-pytest_plugins = ["tests.ls_server"]
+pytest_plugins = ["tests.support.labelstudio_server"]
 
 _spec = importlib.util.spec_from_file_location("make_labeled_csv", REPO_ROOT / "tools" / "make_labeled_csv.py")
 tool = importlib.util.module_from_spec(_spec)

@@ -9,7 +9,7 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import media
-from tests.part1_helpers import lesson_clip, make_video, write_bad_film
+from tests.support.media import lesson_clip, make_video, write_bad_film
 
 BANNER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':
   Duration: 01:02:03.50, start: 0.000000, bitrate: 454 kb/s

@@ -1,7 +1,7 @@
 """prepare_data.py end to end: real ffmpeg, the real offline Whisper model, real speech.
 
 One small lesson is built once for the module: 90 s, keyframes every 3.5 s, and from 48 s the English
-sample lesson's teacher saying two lines (part1_helpers.lesson_clip, 10.6 s). Cut into half-minute parts it
+sample lesson's teacher saying two lines (support.media.lesson_clip, 10.6 s). Cut into half-minute parts it
 has three, which a stream copy must start at keyframes (0, 31.5 and 63 s, not 30 and 60), and the teacher
 speaks in part 2 only.
 """
@@ -25,7 +25,7 @@ from pedpatterns.labels.tags import AUDIO_TAG, IMAGE_TAG, LOCAL_FILES_PREFIX
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.prepare import media
 from pedpatterns.prepare.cutting import cut_film, read_parts
-from tests.part1_helpers import (
+from tests.support.media import (
     BAD_FILMS,
     REPO_ROOT,
     bundled_tiny_en,

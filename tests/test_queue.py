@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from pedpatterns.models import queue, suggest
-from tests.faultkit import REPO_ROOT
-from tests.researchkit import make_queue_project
+from tests.support.research import make_queue_project
+from tests.support.scripts import REPO_ROOT
 
 
 def test_confidence_is_the_mean_certainty_over_trusted_patterns() -> None:

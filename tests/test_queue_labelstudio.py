@@ -17,12 +17,12 @@ import pytest
 
 from pedpatterns import patterns
 from pedpatterns.labelstudio.config import CHOICES_TAG, IMAGE_TAG, label_config_xml
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 if TYPE_CHECKING:
-    from tests.ls_server import LSServer
+    from tests.support.labelstudio_server import LSServer
 
-pytest_plugins = ["tests.ls_server"]
+pytest_plugins = ["tests.support.labelstudio_server"]
 pytestmark = [pytest.mark.labelstudio, pytest.mark.slow]
 
 

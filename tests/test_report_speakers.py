@@ -21,8 +21,8 @@ from PIL import Image
 from pedpatterns.layout import Layout
 from pedpatterns.report.build import ReportOptions, analyse_lesson, write_report
 from pedpatterns.testing.synthetic import make_known_lesson
-from tests.faultkit import copy_project
-from tests.speakerkit import require_program
+from tests.support.programs import require_program
+from tests.support.scripts import copy_project
 
 # The known lesson: speech 0–10 s (ending "понятно?"), silence, speech 16–30 s. The pupil answers 16–22 s.
 TURNS = [{"start": 0.0, "end": 10.0, "speaker": "teacher"}, {"start": 16.0, "end": 22.0, "speaker": "pupil"},

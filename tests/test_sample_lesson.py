@@ -17,7 +17,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from tests.lessonkit import load_tool
+from tests.support.tools import load_tool
 
 RATE = 16000
 FRAME = 0.05  # seconds per loudness frame

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pedpatterns.prepare import media, segments
-from tests.part1_helpers import lesson_clip
+from tests.support.media import lesson_clip
 
 RATE = 16000
 
@@ -39,7 +39,7 @@ def test_background_hum_is_silence_and_quiet_speech_is_not() -> None:
 
 
 def test_real_speech_with_silence_around_it() -> None:
-    """Two lines of the English sample lesson (part1_helpers.lesson_clip): speech where the tool put it."""
+    """Two lines of the English sample lesson (support.media.lesson_clip): speech where the tool put it."""
     clip = lesson_clip()
     voice = media.decode_audio(clip.path)
     audio = np.concatenate([quiet(4), voice, quiet(4)])

@@ -17,8 +17,8 @@ import pytest
 from pedpatterns.prepare import media, segments, speakers
 from pedpatterns.prepare.speakers import PUPIL, TEACHER, Speakers, Turn
 from pedpatterns.testing import dialogues
-from tests.part1_helpers import ffmpeg, lesson_clip, require_shared_media
-from tests.speakerkit import require_program
+from tests.support.media import ffmpeg, lesson_clip, require_shared_media
+from tests.support.programs import require_program
 
 SR = media.SAMPLE_RATE
 ACCURACY, SHARE = 0.90, 0.05
@@ -124,7 +124,7 @@ def test_not_separated_leaves_cells_empty_and_says_how_to_enable() -> None:
 ])
 def test_channel_layouts_and_rates(tmp_path: Path, layout_name: str, args: list[str]) -> None:
     """Whatever the recording, the part's audio is 16 kHz mono, and one voice is one voice: the English sample
-    lesson's teacher saying two lines (part1_helpers.lesson_clip)."""
+    lesson's teacher saying two lines (support.media.lesson_clip)."""
     path = tmp_path / "voice.wav"
     ffmpeg("-i", str(lesson_clip().path), *args, str(path))
     audio = media.decode_audio(path)

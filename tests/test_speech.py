@@ -10,14 +10,14 @@ import pytest
 
 from pedpatterns.errors import UserError
 from pedpatterns.prepare import media, speech
-from tests.part1_helpers import bundled_tiny_en, lesson_clip
+from tests.support.media import bundled_tiny_en, lesson_clip
 
 SILENCE_S = 3  # before and after the clip
 
 
 @pytest.fixture(scope="module")
 def speech_with_silence() -> np.ndarray:
-    """Two lines of the English sample lesson's teacher (part1_helpers.lesson_clip), 3 s of silence around."""
+    """Two lines of the English sample lesson's teacher (support.media.lesson_clip), 3 s of silence around."""
     silence = np.zeros(SILENCE_S * media.SAMPLE_RATE, dtype=np.float32)
     return np.concatenate([silence, media.decode_audio(lesson_clip().path), silence])
 

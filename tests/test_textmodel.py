@@ -9,7 +9,7 @@ from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.models import textmodel
 from pedpatterns.testing.synthetic import make_labelled_project, write_ls_csv
-from tests.lessonkit import load_tool
+from tests.support.tools import load_tool
 
 
 def _quiet(_: str) -> None:

@@ -1,4 +1,4 @@
-"""The slow-marker rule of tests/tiers.py, on a throwaway test file run by a real pytest."""
+"""The slow-marker rule of tests/support/tiers.py, on a throwaway test file run by a real pytest."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faultkit import REPO_ROOT
-from tests.tiers import LIMIT_ENV, REQUIRE_ENV
+from tests.support.scripts import REPO_ROOT
+from tests.support.tiers import LIMIT_ENV, REQUIRE_ENV
 
 pytestmark = pytest.mark.slow  # each runs a pytest of its own
 
@@ -36,7 +36,7 @@ def run_pytest(folder: Path, limit: str | None) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != LIMIT_ENV}
     if limit is not None:
         env[LIMIT_ENV] = limit
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.tiers", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.support.tiers", "-p", "no:cacheprovider",
                            "--rootdir", str(folder), "-c", str(folder / "pytest.ini"), str(folder / "test_sleepy.py")],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -55,7 +55,7 @@ def test_without_the_limit_time_fails_nothing(tmp_path: Path) -> None:
 
 
 NEEDS_A_FILE = """
-from tests.tiers import skip_missing
+from tests.support.tiers import skip_missing
 
 def test_needs_a_recording():
     skip_missing("нет записи x.wav")

@@ -18,8 +18,16 @@ import pytest
 
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
-from tests.faultkit import PROCESS, assert_ok, assert_refused, leftovers, run_script, start_script, task_urls_resolve
-from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
+from tests.support.media import bundled_tiny_en, lesson_clip, make_video
+from tests.support.scripts import (
+    PROCESS,
+    assert_ok,
+    assert_refused,
+    leftovers,
+    run_script,
+    start_script,
+    task_urls_resolve,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from pedpatterns.labelstudio.tasks import local_files_url
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.testing import synthetic
 from pedpatterns.testing.synthetic import make_colour_labelled_project
-from tests.faultkit import REPO_ROOT, Result, run_script, script_env
+from tests.support.scripts import REPO_ROOT, Result, run_script, script_env
 
 SCRIPT = REPO_ROOT / "auto_classifier.py"
 FAST_TRAIN = ["--weights", "none", "--image-size", "32", "--alpha", "0.35", "--batch-size", "8", "--threads", "2"]

@@ -32,7 +32,8 @@ import numpy as np
 import pytest
 
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.faultkit import (
+from tests.support.media import make_video, write_bad_film
+from tests.support.scripts import (
     FAST_TRAIN,
     FILM,
     P1,
@@ -49,7 +50,6 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import make_video, write_bad_film
 
 # --------------------------------------------------------------------------- prepare_data.py
 

@@ -6,7 +6,7 @@ import pytest
 
 from pedpatterns import cli, fsutil
 from pedpatterns.errors import EXIT_INTERRUPTED, UserError
-from tests.faultkit import REPO_ROOT, run_script
+from tests.support.scripts import REPO_ROOT, run_script
 
 REPO = REPO_ROOT
 SCRIPTS = ["prepare_data.py", "create_image_dataset.py", "upload_dataset.py", "find_patterns.py", "auto_classifier.py"]

@@ -26,7 +26,8 @@ import pytest
 
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
-from tests.faultkit import (
+from tests.support.media import bundled_tiny_en, lesson_clip, make_video
+from tests.support.scripts import (
     PROCESS,
     Result,
     assert_ok,
@@ -38,7 +39,6 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.layout import Layout
-from tests.datasetkit import build_project, offline_env, read_split, snapshot
-from tests.faultkit import run_script
+from tests.support.datasets import build_project, offline_env, read_split, snapshot
+from tests.support.scripts import run_script
 
 
 @pytest.fixture

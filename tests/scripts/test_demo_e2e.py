@@ -20,7 +20,7 @@ import pytest
 from pedpatterns.labels.labelled import load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
-from tests.faultkit import REPO_ROOT
+from tests.support.scripts import REPO_ROOT
 
 REPO = REPO_ROOT
 SAMPLE = "Урок английского 5 класс.mp4"

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.layout import Layout
-from tests.faultkit import PROCESS, assert_ok, assert_refused, leftovers, run_script, script_env, tree
-from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
+from tests.support.media import bundled_tiny_en, lesson_clip, make_video
+from tests.support.scripts import PROCESS, assert_ok, assert_refused, leftovers, run_script, script_env, tree
 
 LIBTORCH = "libtorch_cpu.so: cannot open shared object file: No such file or directory"
 BREAKS = {  # how an __init__ fails: the line it raises, and what the user must read of it

@@ -26,7 +26,8 @@ from filelock import FileLock
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import PART_FILMS, REPLACED_PREFIX, TMP_PREFIX, Layout
 from pedpatterns.prepare.cutting import film_stem
-from tests.faultkit import (
+from tests.support.media import REPO_ROOT, bundled_tiny_en, lesson_clip, make_video
+from tests.support.scripts import (
     FILM,
     PROCESS,
     Result,
@@ -42,7 +43,6 @@ from tests.faultkit import (
     task_urls_resolve,
     tree,
 )
-from tests.part1_helpers import REPO_ROOT, bundled_tiny_en, lesson_clip, make_video
 
 pytestmark = pytest.mark.slow
 
@@ -342,7 +342,7 @@ def test_find_patterns_on_a_full_disk(lesson: dict, mount_tmpfs: Callable[..., P
 
 def test_saving_the_image_model_on_a_full_disk_keeps_the_old_one(trained: Path,
                                                                   mount_tmpfs: Callable[..., Path]) -> None:
-    from tests.faultkit import FAST_TRAIN
+    from tests.support.scripts import FAST_TRAIN
 
     disk = mount_tmpfs("96m")
     layout = copy_project(trained, disk)

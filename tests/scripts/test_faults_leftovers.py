@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pedpatterns.layout import HOST_TAG, LOCKS, TMP_PREFIX, Layout
-from tests.faultkit import assert_ok, make_labelled, run_script, start_script
+from tests.support.scripts import assert_ok, make_labelled, run_script, start_script
 
 
 def temp_name(pid: int, name: str, tail: str = "ab12cd_x") -> str:

@@ -1,7 +1,7 @@
 """Faults in what the scripts read back: model files, label exports, dataset metadata, flags.
 
 Each check runs the scripts as a user does (a separate process, ``--root``) and judges the
-refusal the way the user sees it (:mod:`tests.faultkit`): a Russian message naming the file,
+refusal the way the user sees it (:mod:`tests.support.scripts`): a Russian message naming the file,
 a non-zero exit, no traceback, and the project left as it was.
 
 * Model files are data, not code: a pickle that would create a marker file when unpickled is
@@ -34,7 +34,7 @@ import pytest
 from pedpatterns.labelstudio.config import label_config_xml
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
-from tests.faultkit import (
+from tests.support.scripts import (
     FAST_TRAIN,
     P1,
     P2,

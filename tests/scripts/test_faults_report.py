@@ -14,7 +14,7 @@ import pytest
 
 from pedpatterns.layout import Layout, safe_stem
 from pedpatterns.testing.synthetic import make_known_lesson
-from tests.faultkit import assert_ok, assert_refused, run_script, tree
+from tests.support.scripts import assert_ok, assert_refused, run_script, tree
 
 TEX_FILM = r"Урок $x^2$ и $\frac{a}{$"  # matplotlib once read this as TeX and raised
 FORMULA_FILM = "=1+1 Урок"

@@ -9,8 +9,8 @@ import pytest
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import cutting
 from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
-from tests.faultkit import REPO_ROOT, Result, run_script
-from tests.part1_helpers import bundled_tiny_en, lesson_clip, make_video
+from tests.support.media import bundled_tiny_en, lesson_clip, make_video
+from tests.support.scripts import REPO_ROOT, Result, run_script
 
 REPO = REPO_ROOT
 

@@ -10,8 +10,8 @@ import pytest
 from pedpatterns.layout import Layout
 from pedpatterns.prepare import speech
 from pedpatterns.schema import read_segment_rows
-from tests.faultkit import PROCESS, Result, script_env
-from tests.part1_helpers import lesson_clip, make_video
+from tests.support.media import lesson_clip, make_video
+from tests.support.scripts import PROCESS, Result, script_env
 
 
 def test_script_exit_code_for_a_text_file_named_mp4(fresh_project: Layout, script: Callable[..., Result]) -> None:
@@ -27,7 +27,7 @@ def test_a_russian_part_with_language_auto_says_what_it_heard(fresh_project: Lay
                                                                script: Callable[..., Result]) -> None:
     """The bundled multilingual model, offline: the language is detected once, printed, and kept.
 
-    The speech: the Russian sample lesson's first two lines (part1_helpers.lesson_clip), 9.5 s."""
+    The speech: the Russian sample lesson's first two lines (support.media.lesson_clip), 9.5 s."""
     clip = lesson_clip("ru")
     make_video(fresh_project.films / "урок.mp4", 12, speech_at=1, speech=clip.path)
     result = script("prepare_data.py", "--yes", "--whisper-model", "bundled", "--language", "auto",

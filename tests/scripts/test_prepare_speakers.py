@@ -14,9 +14,9 @@ from pedpatterns.layout import Layout
 from pedpatterns.prepare import speakers
 from pedpatterns.schema import SPEAKER_COLUMNS, read_segment_rows
 from pedpatterns.testing import dialogues
-from tests.faultkit import Result
-from tests.part1_helpers import bundled_tiny_en, make_video
-from tests.speakerkit import require_program
+from tests.support.media import bundled_tiny_en, make_video
+from tests.support.programs import require_program
+from tests.support.scripts import Result
 
 LEAD = 1.0  # where the dialogue starts in the film
 

@@ -11,8 +11,8 @@ from pympi import Elan
 
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
-from tests.faultkit import FAST_TRAIN, assert_ok, assert_refused, run_script
-from tests.researchkit import A, B, C, make_two_expert_project
+from tests.support.research import A, B, C, make_two_expert_project
+from tests.support.scripts import FAST_TRAIN, assert_ok, assert_refused, run_script
 
 
 @pytest.mark.slow

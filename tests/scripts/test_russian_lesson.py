@@ -17,7 +17,7 @@ from pedpatterns import schema
 from pedpatterns.prepare import media, speech
 from pedpatterns.prepare.questions import question_ends
 from pedpatterns.prepare.speech import Word, join_words
-from tests.faultkit import assert_ok
+from tests.support.scripts import assert_ok
 
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)

@@ -9,7 +9,7 @@ import pytest
 from pedpatterns import patterns
 from pedpatterns.dataset import build, hub
 from pedpatterns.layout import TMP_PREFIX, Layout
-from tests.datasetkit import (
+from tests.support.datasets import (
     FAKE_TOKEN,
     REPO,
     build_project,
@@ -20,7 +20,7 @@ from tests.datasetkit import (
     project_with_dataset,
     snapshot,
 )
-from tests.faultkit import run_script
+from tests.support.scripts import run_script
 
 
 @pytest.fixture

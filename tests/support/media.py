@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pedpatterns.prepare import media
-from tests.faultkit import REPO_ROOT
-from tests.lessonkit import load_tool
-from tests.tiers import skip_missing
+from tests.support.scripts import REPO_ROOT
+from tests.support.tiers import skip_missing
+from tests.support.tools import load_tool
 
 # Real voices, beside the repository and not in it: only the checks of accuracy on them (marked `realvoice`)
 # read these; every test of the pipeline's behaviour speaks with the committed sample films (lesson_clip).

@@ -16,7 +16,7 @@ from pedpatterns.dataset import build
 from pedpatterns.labels.labelled import LabeledSet, load_labeled_segments
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_processed_part, write_ls_csv
-from tests.faultkit import P1, P2, P3, REPO_ROOT
+from tests.support.scripts import P1, P2, P3, REPO_ROOT
 
 FILMS = ("Урок математики", "Урок английского")
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-from tests.tiers import skip_missing
+from tests.support.tiers import skip_missing
 
 # program → the apt packages that provide it (festvox-ru: festival's Russian voice msu_ru_nsh_clunits)
 APT_PACKAGES = {

@@ -4,9 +4,9 @@ Use it from a test module by naming this module as a plugin (or by importing the
 fixture; either way the server is started once per session)::
 
     if TYPE_CHECKING:  # importing it for real first would stop pytest from rewriting its asserts
-        from tests.ls_server import LSServer
+        from tests.support.labelstudio_server import LSServer
 
-    pytest_plugins = ["tests.ls_server"]
+    pytest_plugins = ["tests.support.labelstudio_server"]
 
     @pytest.mark.labelstudio
     @pytest.mark.slow
@@ -44,8 +44,8 @@ from pedpatterns.labelstudio.server import (
 from pedpatterns.labelstudio.tasks import read_tasks, segment_tasks, update_tasks_file
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_processed_part
-from tests.faultkit import REPO_ROOT
-from tests.tiers import skip_missing
+from tests.support.scripts import REPO_ROOT
+from tests.support.tiers import skip_missing
 
 DOCUMENT_ROOT_NAME = "Проект урока с пробелом"
 _counter = itertools.count(1)
@@ -73,13 +73,13 @@ class LSServer:
         return f"{stem} {next(_counter):02d}"
 
     def queue_project(self, stem: str, title: str) -> tuple[Layout, int, str]:
-        """The labelling queue's project (tests/researchkit.py) inside the served root, set up in Label Studio.
+        """The labelling queue's project (tests/support/research.py) inside the served root, set up in Label Studio.
 
         Its processed_data/ must lie under the server's document root to be connected as storage.
         """
         from pedpatterns.labels.labelled import read_segments_table
         from pedpatterns.labelstudio.project import setup_project
-        from tests.researchkit import make_queue_project
+        from tests.support.research import make_queue_project
 
         layout = make_queue_project(self.document_root / self.unique(stem))
         for part in layout.processed_parts():

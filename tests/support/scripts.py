@@ -1,4 +1,4 @@
-"""The fault kit: run the five scripts as a user does and judge a refusal the way the user sees it.
+"""Running the five scripts as a user does, and judging a refusal the way the user sees it.
 
 Every refusal must be a Russian message that names the problem, a non-zero exit and no
 traceback, and must leave the project as it was: every file that existed before unchanged
@@ -24,7 +24,7 @@ from pedpatterns.labels.labelled import url_to_path
 from pedpatterns.layout import TMP_PREFIX, Layout
 from pedpatterns.testing.synthetic import make_colour_project
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Quotes, spaces, Cyrillic and an emoji: a teacher's own file name.
 FILM = 'Урок "5" «А» класс — it\'s 😀'
