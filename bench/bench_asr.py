@@ -37,7 +37,7 @@ MODES = [
 # (title, language, how the speech is made): real English voices back to back, and the Russian sample
 # lesson (TTS teacher and pupil, questions and pauses) repeated. The two short real Russian recordings are
 # not used here: repeated back to back they make every 30-s window so repetitive that Whisper falls back
-# to sampling (measured: 1.6x real time, WER 46 %), which says nothing about a lesson; tests/test_bundled.py
+# to sampling (measured: 1.6x real time, WER 46 %), which says nothing about a lesson; tests/prepare/test_bundled.py
 # checks the model on them one by one.
 CORPORA = [
     ("английская речь", "en", benchmedia.dense_speech),

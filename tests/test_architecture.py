@@ -96,7 +96,7 @@ def test_bench_and_tools_stand_without_tests() -> None:
 def test_test_modules_do_not_import_each_other() -> None:
     """Shared test helpers live in helper modules (conftest, tests/support/), not in other tests."""
     reach = [p.name for p in (REPO / "tests").rglob("test_*.py")
-             if re.search(r"^\s*from (tests(\.scripts)?)?\.?test_\w+ import", p.read_text(encoding="utf-8"), re.M)]
+             if re.search(r"^\s*from (tests(\.\w+)?)?\.?test_\w+ import", p.read_text(encoding="utf-8"), re.M)]
     assert reach == []
 
 

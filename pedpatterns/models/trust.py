@@ -160,7 +160,7 @@ def unpickle_binarizer(path: Path, hint: str) -> list[str]:
 # numpy arrays, plain containers): the dtype the TF-IDF views produce and their preprocessors.
 # Anything else in a model file is refused unread: it could run code while being rebuilt.
 # The preprocessors are named as text, not imported (textmodel imports this module); the save-and-load
-# round trip in tests/test_textmodel.py fails if they are renamed without this list.
+# round trip in tests/models/test_textmodel.py fails if they are renamed without this list.
 TEXT_MODEL_TYPES = (
     "numpy.dtype",
     "pedpatterns.models.textmodel.normalise_text",

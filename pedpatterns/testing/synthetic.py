@@ -96,7 +96,7 @@ def write_ls_csv(
     """A Label Studio CSV export: one row per (part, segment, choices, annotator).
 
     Shaped like Label Studio 1.23.2's real export (checked against the server in
-    tests/test_labelstudio_server.py): every task data key as a column, columns sorted,
+    tests/labelstudio/test_labelstudio_server.py): every task data key as a column, columns sorted,
     texts quoted, ``id`` the task's id, ``annotator`` as given (the server writes the
     user's id), ``lead_time`` empty for annotations made through the API.
     """

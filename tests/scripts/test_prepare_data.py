@@ -1,4 +1,4 @@
-"""prepare_data.py as a process (the in-process runs of its main, for speed, are in tests/test_prepare.py)."""
+"""prepare_data.py as a process (the in-process runs of its main, for speed, are in tests/prepare/test_prepare.py)."""
 
 from __future__ import annotations
 

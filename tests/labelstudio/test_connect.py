@@ -5,7 +5,7 @@ when it was started without ``python -m pedpatterns.labelstudio server`` (the 40
 recorded): with ML_BLOCK_LOCAL_IP on, ``POST /api/ml/`` is refused; with only SSRF_PROTECTION_ENABLED on, the
 backend is saved and the request still answers 403, because the webhook Label Studio makes for it is
 refused (ml/models.py create_ml_webhook). What the real server does with our settings is
-tests/test_labelstudio_connect.py's.
+tests/labelstudio/test_labelstudio_connect.py's.
 """
 
 from __future__ import annotations

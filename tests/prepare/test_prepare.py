@@ -8,10 +8,9 @@ speaks in part 2 only.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import io
 import json
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,6 +32,7 @@ from tests.support.media import (
     make_video,
     write_bad_film,
 )
+from tests.support.scripts import run_in_process
 
 FILM = "Урок 5 «А» класс — it's mine 😀"
 # Part 2's second 10 s window ends at lesson time 51.5 s, 3.5 s into the clip: inside its first line, whose
@@ -40,19 +40,8 @@ FILM = "Урок 5 «А» класс — it's mine 😀"
 SPEECH_AT = 48.0
 PATTERNS = ["Мой паттерн: вопрос классу", "Мой паттерн: похвала"]
 
-
-def run_script(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-    """prepare_data.py's main as the shell would run it (in this process, for speed)."""
-    out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
-    if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.run(prepare_data.main, list(argv))
-    finally:
-        sys.stdin = old_stdin
-    return code, out.getvalue(), err.getvalue()
+# prepare_data.py's main as the shell would run it (in this process, for speed).
+run_prepare = functools.partial(run_in_process, prepare_data.main)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +59,7 @@ def part1_lesson(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (layout.part_films / f"{TMP_PREFIX}cut-xyz").mkdir()
     args = ["--root", str(root), "--part-minutes", "0.5", "--segment-seconds", "10", "--whisper-model", model,
             "--language", "en", "--patterns", str(patterns_file)]
-    code, out, err = run_script(*args, "--part", "2")
+    code, out, err = run_prepare(*args, "--part", "2")
     assert code == 0, err
     return {"root": root, "layout": layout, "args": args, "out": out, "model": model}
 
@@ -196,7 +185,7 @@ def test_rerun_reuses_parts_and_skips_the_processed_part(part1_lesson: dict) -> 
     part = f"{FILM}_part002"
     index_time = layout.parts_index(FILM).stat().st_mtime_ns
     csv_time = layout.segments_csv(part).stat().st_mtime_ns
-    code, out, _ = run_script(*part1_lesson["args"], "--part", f"{FILM}_part002.mp4")
+    code, out, _ = run_prepare(*part1_lesson["args"], "--part", f"{FILM}_part002.mp4")
     assert code == 0
     assert "уже нарезаны" in out and "уже обработана" in out and "--force" in out
     assert layout.parts_index(FILM).stat().st_mtime_ns == index_time
@@ -204,14 +193,14 @@ def test_rerun_reuses_parts_and_skips_the_processed_part(part1_lesson: dict) -> 
 
 
 def test_chooser_asks_again_after_a_wrong_answer(part1_lesson: dict) -> None:
-    code, out, _ = run_script(*part1_lesson["args"], stdin="7\nдва\n2\n")
+    code, out, _ = run_prepare(*part1_lesson["args"], stdin="7\nдва\n2\n")
     assert code == 0
     assert "«7» — не номер" in out and "«два» — не номер" in out
     assert "все части (3)" in out and "уже обработана" in out
 
 
 def test_chooser_without_input_names_the_flag(part1_lesson: dict) -> None:
-    code, _, err = run_script(*part1_lesson["args"], stdin="")
+    code, _, err = run_prepare(*part1_lesson["args"], stdin="")
     assert code != 0 and "--part" in err
 
 
@@ -219,7 +208,7 @@ def test_chooser_without_input_names_the_flag(part1_lesson: dict) -> None:
 def test_all_parts_in_two_jobs_keep_every_task(part1_lesson: dict) -> None:
     # Last on purpose: it processes parts 1 and 3 of the shared lesson.
     layout: Layout = part1_lesson["layout"]
-    code, _, err = run_script(*part1_lesson["args"], "--all", "--jobs", "2")
+    code, _, err = run_prepare(*part1_lesson["args"], "--all", "--jobs", "2")
     assert code == 0, err
     assert layout.processed_parts() == [f"{FILM}_part00{n}" for n in (1, 2, 3)]
     tasks = _urls_resolve(layout)
@@ -267,9 +256,9 @@ def test_several_films_with_yes_need_the_film_flag(tmp_path: Path) -> None:
     layout.ensure_top_folders()
     for name in ("урок 1.mp4", "урок 2.mp4"):
         (layout.films / name).write_bytes(b"")
-    code, _, err = run_script("--root", str(tmp_path), "--yes")
+    code, _, err = run_prepare("--root", str(tmp_path), "--yes")
     assert code == 1 and "--film" in err
-    code, _, err = run_script("--root", str(tmp_path), "--film", "урок 2.mp4", "--yes")
+    code, _, err = run_prepare("--root", str(tmp_path), "--film", "урок 2.mp4", "--yes")
     assert code == 1 and "«урок 2.mp4»" in err  # picked by name, then refused as empty
 
 

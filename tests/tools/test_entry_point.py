@@ -53,7 +53,7 @@ def test_help_on_a_cp866_console(tmp_path: Path) -> None:
 def test_the_test_path_runs_without_make_or_bash(tmp_path: Path) -> None:
     """Installs (nothing, when the stamps match the locks), lints, and runs the tests it is given."""
     done = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "make.py"), "test", "--",
-                           "tests/test_locks.py", "-q", "-p", "no:cacheprovider"],
+                           "tests/tools/test_locks.py", "-q", "-p", "no:cacheprovider"],
                           env=bare_path(tmp_path), capture_output=True, text=True, timeout=1200,
                           stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

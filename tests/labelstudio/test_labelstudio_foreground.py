@@ -2,7 +2,7 @@
 
 A stand-in ``label-studio`` executable (a few lines of Python in a fake environment named by
 PEDPATTERNS_LS_VENV) writes down its command line, environment and pid, then waits to be stopped; the real
-server's settings are proved by tests/test_labelstudio_connect.py, whose session server gets the same
+server's settings are proved by tests/labelstudio/test_labelstudio_connect.py, whose session server gets the same
 environment (server.label_studio_environment).
 """
 

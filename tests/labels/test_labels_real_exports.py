@@ -1,6 +1,6 @@
 """The reader on exports that Label Studio 1.23.2 really produced (tests/data/labelstudio-1.23.2/).
 
-They were made by the same round trip as tests/test_labelstudio_server.py (two experts:
+They were made by the same round trip as tests/labelstudio/test_labelstudio_server.py (two experts:
 segment 0 both chose patterns 1 and 3, segment 1 they disagree, segment 2 the first expert
 skipped, segment 3 not annotated), so the reader is checked on the real format even where
 Label Studio is not installed. Also: what Excel makes of such a file, and the bad inputs.
@@ -31,7 +31,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.patterns import default_patterns
 from pedpatterns.testing.synthetic import make_processed_part
 
-DATA = Path(__file__).parent / "data" / "labelstudio-1.23.2"
+DATA = Path(__file__).resolve().parents[1] / "data" / "labelstudio-1.23.2"
 PART = "Урок английского 5 класс_part001"
 P = default_patterns()
 EXPECTED = {0: ([P[0], P[2]], 2, 1.0), 1: ([P[1], P[3]], 2, 0.5), 2: ([P[9]], 1, 1.0)}

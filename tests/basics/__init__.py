@@ -1,0 +1,1 @@
+"""Tests of the shared basics beside the rooms (layout, words, spreadsheet, fsutil)."""

@@ -1,0 +1,1 @@
+"""Tests of pedpatterns.cli: the doctor and the questions the scripts ask."""

@@ -1,0 +1,1 @@
+"""Tests of pedpatterns.labels: the experts' labels read from Label Studio's exports."""

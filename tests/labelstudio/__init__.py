@@ -1,0 +1,1 @@
+"""Tests of pedpatterns.labelstudio: the server, the connection, the ML backend protocol, the agreement."""
