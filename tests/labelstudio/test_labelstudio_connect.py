@@ -36,6 +36,7 @@ from pedpatterns.testing.synthetic import make_processed_part
 from tests.support.ml_backend import MODEL_VERSION, StandInBackend, stand_in_backend
 from tests.support.research import queue_project_labels
 from tests.support.scripts import REPO_ROOT
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from tests.support.labelstudio_server import LSServer
@@ -249,9 +250,7 @@ def test_experts_teach_the_backend_through_label_studio_and_its_suggestions_chan
                                 completed_by=expert)
         health = _health(url)
         assert health["live_annotations"] == 24  # every Submit reached the webhook, inside Label Studio's 1 s
-        deadline = time.monotonic() + 180
-        while (_health(url)["model_version"] == first or _health(url)["training"]) and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_until(lambda: _health(url)["model_version"] != first and not _health(url)["training"], 180, 0.5)
         second = _health(url)["model_version"]
         assert second != first and second.startswith("live@")
         assert json.loads(layout.live_metrics.read_text(encoding="utf-8"))["n_segments"] == 36 + 12

@@ -21,6 +21,7 @@ import pytest
 
 from pedpatterns.labelstudio.server import LS_VENV_ENV, ML_BACKEND_SETTINGS, free_port, label_studio_environment
 from tests.support.scripts import REPO_ROOT
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGINT to one process is a POSIX test")
 
@@ -103,9 +104,7 @@ def test_server_runs_label_studio_with_files_and_ml_backends_allowed_and_ctrl_c_
     assert process.returncode == 0, err
     assert "Traceback" not in err and "Traceback" not in out
     assert f"http://localhost:{port}" in out and "Label Studio остановлен." in out
-    deadline = time.monotonic() + 10
-    while _alive(record["pid"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not _alive(record["pid"]), 10, 0.05)
     assert not _alive(record["pid"]), "Label Studio outlived the command"
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from pedpatterns.models import backend as live
 from pedpatterns.models import queue
 from pedpatterns.models.options import BackendOptions
 from tests.support.research import make_queue_project
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -127,9 +127,7 @@ def test_submits_teach_the_model_in_the_background_and_change_its_version(projec
     stored = json.loads(project.live_labels.read_text(encoding="utf-8"))
     assert len(stored["annotations"]) == 16  # kept on disk: a restart loses none
 
-    deadline = time.monotonic() + 120
-    while backend.model_version() == before and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: backend.model_version() != before, 120, 0.2)
     assert backend.wait_idle(120)
     after = requests.post(f"{url}/setup", json={"schema": CONFIG}, timeout=5).json()["model_version"]
     assert after != before and after.startswith("live@")

@@ -167,7 +167,7 @@ def test_a_worker_killed_mid_part_costs_only_time(cluster: Cluster, tmp_path: Pa
     while not cluster.busy().get("w1"):  # w1 has a part in hand
         assert process.poll() is None and time.monotonic() < deadline, "".join(output)
         time.sleep(0.1)
-    time.sleep(0.5)  # inside the part: loading Whisper or recognising
+    time.sleep(0.5)  # on purpose, into the part: loading Whisper or recognising shows nothing outside to poll
     cluster.workers["w1"].kill()
     cluster.workers["w1"].wait(10)
     code = process.wait(300)

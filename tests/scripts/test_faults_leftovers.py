@@ -114,7 +114,7 @@ def test_a_reused_pid_does_not_keep_a_dead_runs_temporary(tmp_path: Path, sleepe
     ahead = range(last + 1, last + 3001)  # the pids the next processes will get
     for pid in ahead:
         (layout.root / temp_name(pid % pid_max, "dataset_foto")).write_bytes(b"")
-    time.sleep(2.5)  # the next process starts well after the temporaries were made
+    time.sleep(2.5)  # on purpose: the next process starts well after the temporaries were made (time must pass)
     newcomers = []
     try:
         for _ in range(5):
