@@ -10,10 +10,9 @@ tests/labelstudio/test_labelstudio_connect.py's.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.labelstudio import connect
 from pedpatterns.labelstudio.client import LabelStudioClient
 from pedpatterns.labelstudio.options import DEFAULT_TITLE
-from tests.support.ml_backend import StandInBackend, stand_in_backend
+from tests.support.ml_backend import JSONHandler, StandInBackend, stand_in_backend
 
 REFUSED = {"id": "b422c6e5-92ca-4b1d-81b2-1044b7becb7e", "status_code": 403, "version": "1.23.2",
            "detail": "URL resolves to a reserved network address (block: 127.0.0.0/8)", "exc_info": None}
@@ -31,15 +30,7 @@ REFUSED = {"id": "b422c6e5-92ca-4b1d-81b2-1044b7becb7e", "status_code": 403, "ve
 def _label_studio(saves_backend: bool) -> tuple[ThreadingHTTPServer, list[dict[str, Any]]]:
     backends: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, code: int, body: Any) -> None:
-            data = json.dumps(body).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             answers = {
@@ -48,16 +39,13 @@ def _label_studio(saves_backend: bool) -> tuple[ThreadingHTTPServer, list[dict[s
                 "/api/ml/": backends,
                 "/api/webhooks/": [],
             }
-            self._reply(200, answers[path]) if path in answers else self._reply(404, {"detail": "Not found."})
+            self.reply(200, answers[path]) if path in answers else self.reply(404, {"detail": "Not found."})
 
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.body()
             if self.path.split("?", 1)[0] == "/api/ml/" and saves_backend:
                 backends.append({**body, "id": 1, "state": "CO"})
-            self._reply(403, REFUSED)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.reply(403, REFUSED)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -51,28 +51,36 @@ class StandInBackend:
         return 404, {"error": f"no route {path}"}
 
 
+class JSONHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that reads and writes JSON: the base of every stand-in server of the tests."""
+
+    def body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else None
+
+    def reply(self, code: int, answer: Any) -> None:
+        data = json.dumps(answer).encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 def _handler(backend: StandInBackend) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            code, answer = backend.answer(method, self.path.split("?", 1)[0], body)
-            data = json.dumps(answer).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JSONHandler):
+        def _answer(self, method: str) -> None:
+            self.reply(*backend.answer(method, self.path.split("?", 1)[0], self.body()))
 
         def do_GET(self) -> None:
-            self._reply("GET")
+            self._answer("GET")
 
         def do_POST(self) -> None:
-            self._reply("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self._answer("POST")
 
     return Handler
 
