@@ -284,11 +284,11 @@ class LiveBackend:
     def patterns(self) -> list[str]:
         """The patterns this project knows: the serving models', else those prepare_data.py put in its config."""
         known = [p for m in self.serving.models for p in m.patterns]
-        for part in self.layout.processed_parts()[:1] if not known else []:
-            config = self.layout.label_config(part)
-            if config.is_file():
-                known = list(choices_tag(config.read_text(encoding="utf-8")).values)
-        return known
+        if known:
+            return known
+        configs = [self.layout.label_config(part) for part in self.layout.processed_parts()]
+        config = next((c for c in configs if c.is_file()), None)
+        return list(choices_tag(config.read_text(encoding="utf-8")).values) if config else []
 
     # --- /predict -------------------------------------------------------------------------
 
@@ -414,6 +414,7 @@ class LiveBackend:
             with self._state:
                 self._wanted.clear()
                 self._pending = 0
+                self.training = True  # before the request is cleared from view: wait_idle never sees a gap
             self.retrain()
 
     def retrain(self) -> bool:
