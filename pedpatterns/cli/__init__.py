@@ -254,10 +254,34 @@ def layout_from(args: argparse.Namespace) -> Layout:
     return Layout(root)
 
 
+INTERRUPTED = ("\nПрервано пользователем. Готовые результаты сохранены, незаконченные — нет; "
+               "запустите команду снова, чтобы продолжить.")
+
+
 def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
-    """Call a script's ``main`` and turn expected failures into a message and an exit code."""
+    """Call a script's ``main`` and turn expected failures into a message and an exit code.
+
+    A Ctrl-C that lands inside a C callback (numba's compiler calls back into Python) is dropped by
+    the interpreter with an «Exception ignored» line, and the run would end as if nothing happened
+    (exit 0 with parts left undone, seen in the Ctrl-C test): the dropped interrupt is caught on its
+    way to ``sys.unraisablehook`` and the run ends as interrupted (a second Ctrl-C stops it at once).
+    """
+    dropped = []
+    previous_hook = sys.unraisablehook
+
+    def on_unraisable(info: Any) -> None:
+        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+            dropped.append(info.exc_type)
+            return
+        previous_hook(info)
+
+    sys.unraisablehook = on_unraisable
     try:
-        return main(argv) or 0
+        code = main(argv) or 0
+        if dropped:
+            print(INTERRUPTED, file=sys.stderr)
+            return EXIT_INTERRUPTED
+        return code
     except UserError as exc:
         print(f"\nОшибка: {exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -265,9 +289,10 @@ def run(main: Callable[[list[str] | None], int | None], argv: list[str] | None =
         print(f"\nОшибка: {os_error_message(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("\nПрервано пользователем. Готовые результаты сохранены, незаконченные — нет; "
-              "запустите команду снова, чтобы продолжить.", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        sys.unraisablehook = previous_hook
 
 
 def choose(

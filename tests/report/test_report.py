@@ -229,6 +229,7 @@ def test_an_older_report_with_a_bom_still_counts(tmp_path: Path) -> None:
     assert report["summary"]["pause_count"] is None  # a metric it lacks is shown as «—»
 
 
+@pytest.mark.slow  # two lessons' reports and the summary page: about 2 s on 2 busy cores
 def test_the_summary_page_leaves_out_a_damaged_report_and_says_so(tmp_path: Path, capsys) -> None:
     lay = Layout(tmp_path)
     for name in ("Урок 1", "Урок 2"):
