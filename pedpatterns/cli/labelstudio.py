@@ -116,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     backend.add_argument("--threshold", type=fraction, default=BackendOptions.threshold,
                          help="вероятность, с которой паттерн попадает в подсказку")
     backend.add_argument("--labels", dest="labels_path", type=path, default=None,
-                         help="экспорт разметки для первого обучения (по умолчанию labeled.csv в папке проекта)")
+                         help="экспорт разметки, с которым модель учится вместе с новыми ответами "
+                              "(по умолчанию labeled.csv в папке проекта)")
     backend.add_argument("--min-share", dest="min_share", type=share, default=BackendOptions.min_share,
                          help="паттерн засчитывается сегменту, если его выбрала такая доля экспертов")
 
