@@ -263,7 +263,7 @@ def test_several_films_with_yes_need_the_film_flag(tmp_path: Path) -> None:
 
 
 def test_readme_data_dictionary_matches_the_schema() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "docs" / "prepare.md").read_text(encoding="utf-8")
     section = readme.split("<!-- section: part1 -->")[1].split("<!-- /section: part1 -->")[0]
     for column, meaning in {**schema.SEGMENT_COLUMNS, **schema.FEATURE_COLUMNS, **schema.SPEAKER_COLUMNS}.items():
         assert f"| `{column}` | {meaning} |" in section, column
