@@ -97,35 +97,42 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue(("придума*", "сочини*", "составь", "составьте", "составим", "составить", "предложи", "предложите",
              "предложим", "создайте", "создай", "создадим", "сконструир*", "спроектир*", "разработай*",
              "нарисуй*", "представь*", "что было бы", "что бы было", "что бы произошло", "что бы случилось",
-             "что если", "а если бы", "как бы вы", "как бы ты", "что бы вы", "что бы ты", "если бы вы",
-             "если бы ты", "по-другому", "по другому"),
+             "что если", "а если бы", "бы вы", "бы ты", "по-другому", "по другому", "как еще",
+             "как иначе", "что будет дальше", "что произойдет дальше", "чем закончится"),
             OPEN, CREATE, "«придумайте», «что было бы, если…» — создать своё"),
         # evaluate — checking, critiquing, judging (A&K: check, critique, judge; «оценочные вопросы»)
         Cue(("оцени*", "мнени*", "обоснуй*", "как вы относитесь", "как ты относишься"),
             OPEN, EVALUATE, "«оцените», «ваше мнение», «обоснуйте» — оценить"),
         Cue(("соглас*", "кто прав", "прав ли", "права ли", "правы ли", "правильно ли", "верно ли",
-             "справедлив*", "лучше", "лучш*", "хуже", "стоит ли", "нравит*", "понравил*", "хорошо или плохо"),
+             "справедлив*", "лучш*", "хуже", "удобнее", "важнее", "интереснее", "полезнее", "правильнее",
+             "стоит ли", "нравит*", "понравил*", "хорошо или плохо"),
             None, EVALUATE, "«согласны ли», «что лучше», «прав ли» — оценить"),
         # analyse — differentiating, organising, attributing (A&K; «почему», causes and proofs)
         Cue(("почему", "отчего", "зачем", "с какой целью", "в чем причин*", "причин*", "докаж*", "доказ*",
              "сравн*", "чем отлича*", "чем различа*", "чем похож*", "в чем разниц*",
              "в чем различ*", "в чем сходств*", "что общего", "что объединяет", "как связан*", "связь",
-             "вывод*", "закономерн*", "классифицир*", "сгруппир*", "распредели*", "в чем ошибк*", "ошибк*"),
+             "вывод*", "закономерн*", "в чем ошибк*", "ошибк*", "роль", "последстви*", "повлия*", "что помогло",
+             "как изменил*"),
             OPEN, ANALYSE, "«почему», «сравните», «докажите» — причина, сравнение, доказательство"),
+        Cue(("лишн*", "классифицир*", "сгруппир*", "распредели*", "раздели*"),
+            CLOSED, ANALYSE, "«какое лишнее», «распределите по группам» — разобрать по признакам"),
         # apply — executing and implementing a procedure (A&K: execute, implement; «практические вопросы»)
         Cue(("реши", "решите", "решим", "решить", "примени*", "примен*", "используя", "используй*",
              "воспольз*", "вычисли*", "посчита*", "подсчита*", "найди", "найдите", "найдем", "определи",
-             "определите", "определим"),
+             "определите", "определим", "подбери*", "разбери*", "вставь*", "вставьте", "расставь*", "подчеркни*",
+             "образуй*", "преобразуй*", "заполни*"),
             CLOSED, APPLY, "«решите», «найдите», «примените» — выполнить действие по правилу"),
         Cue(("как решить", "как найти", "как определить", "как вычислить", "как посчитать", "как проверить",
-             "каким способом", "каким образом", "пример*", "что будет если", "что будет с", "что произойдет",
+             "каким способом", "каким образом", "приведи* пример*", "какие пример*",
+             "что будет если", "что будет с", "что произойдет",
              "что случится", "как изменит*"),
             OPEN, APPLY, "«приведите пример», «как найти…», «что будет, если…» — применить знание"),
         # understand — interpreting, exemplifying, summarising, explaining (A&K; «объясняющие вопросы»)
         Cue(("объясн*", "поясн*", "своими словами", "в чем смысл", "расскаж*", "опиши*", "опишите",
              "перескаж*", "о чем", "главн* мысл*", "основн* мысл*", "главн* иде*", "основн* иде*",
              "как вы понимаете", "как ты понимаешь", "как понимать", "как вы поняли", "как ты понял*",
-             "сформулируй*", "как образу*", "как устроен*", "как работает", "как происходит", "как"),
+             "сформулируй*", "как образу*", "как устроен*", "как работает", "как происходит", "как",
+             "вы видите", "ты видишь", "вы увидели", "ты увидел*", "заметил*", "замечаете", "настроени*"),
             OPEN, UNDERSTAND, "«объясните», «своими словами», «как…» — объяснить"),
         Cue(("что значит", "что означает", "смысл*", "переведи*", "переведите"),
             None, UNDERSTAND, "«что значит», «переведите» — понять смысл"),
@@ -135,8 +142,10 @@ CUES: dict[str, tuple[Cue, ...]] = {
              "по-вашему", "по вашему", "по-твоему", "по твоему", "на ваш взгляд", "на твой взгляд"),
             OPEN, EVALUATE, "«как вы думаете», «по-вашему» — мнение ученика", frame=True),
         # open without a level of its own: more answers are invited
-        Cue(("как еще", "что еще", "какие еще", "какой еще", "где еще", "какие другие", "какие могут быть"),
-            OPEN, None, "«как ещё», «что ещё» — ответов может быть много"),
+        Cue(("что еще", "какие еще", "какой еще", "где еще", "какие другие", "какие могут быть"),
+            OPEN, None, "«что ещё», «какие ещё» — ответов может быть много"),
+        Cue(("что вы знаете", "что ты знаешь", "что нового", "что вы узнали", "что ты узнал*", "что вы запомнили"),
+            OPEN, REMEMBER, "«что вы знаете о…», «что нового узнали» — вспомнить всё, что знаешь"),
         # remember — recognising, recalling (A&K; «простые вопросы»)
         Cue(("кто", "когда", "где", "куда", "откуда", "сколько", "чей", "чья", "чье", "чьи", "назови*",
              "назовите", "назвать", "вспомн*", "перечисли*", "как называ*", "как зовут", "как пишет*",
@@ -147,7 +156,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
     "en": (
         Cue(("invent*", "design*", "create", "make up", "imagine", "what would happen", "what if", "suggest",
              "propose", "compose", "come up with", "would you", "could you make", "make a plan",
-             "think of a new", "another ending", "in a different way"),
+             "think of a new", "another ending", "in a different way", "how else"),
             OPEN, CREATE, "«invent», «what would happen if…» — создать своё"),
         Cue(("judge", "assess", "evaluate", "opinion", "justify", "how do you feel"),
             OPEN, EVALUATE, "«evaluate», «your opinion», «justify» — оценить"),
@@ -162,14 +171,17 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue(("example*", "how would you use", "how can we find", "how do we find", "how do you find",
              "how can you find", "what happens if", "what will happen", "predict"),
             OPEN, APPLY, "«give an example», «what happens if…» — применить знание"),
-        Cue(("explain", "describe", "in your own words", "what does … mean", "what do … mean", "summari*",
-             "main idea", "tell me about", "tell us", "retell", "paraphrase", "interpret*", "how"),
+        Cue(("explain", "describe", "in your own words", "summari*", "main idea", "tell me about", "tell us",
+             "retell", "paraphrase", "interpret*", "how"),
             OPEN, UNDERSTAND, "«explain», «in your own words», «how…» — объяснить"),
-        Cue(("meaning", "translate"), None, UNDERSTAND, "«meaning», «translate» — понять смысл"),
+        Cue(("what does … mean", "what do … mean", "meaning", "translate"),
+            None, UNDERSTAND, "«what does … mean», «translate» — понять смысл"),
         Cue(("what do you think", "do you think", "in your view", "what is your view"),
             OPEN, EVALUATE, "«what do you think» — мнение ученика", frame=True),
-        Cue(("what else", "how else", "who else", "any other", "what other"),
-            OPEN, None, "«what else», «how else» — ответов может быть много"),
+        Cue(("what else", "who else", "any other", "what other"),
+            OPEN, None, "«what else» — ответов может быть много"),
+        Cue(("what do you know", "what did you learn", "what have you learned", "what have you learnt"),
+            OPEN, REMEMBER, "«what do you know about…» — вспомнить всё, что знаешь"),
         Cue(("who", "when", "where", "whose", "how many", "how much", "how old", "how do you spell",
              "how do you say", "how do we say", "name", "list", "recall", "remember", "what year", "define",
              "definition", "what is called", "what is it called", "repeat"),
@@ -183,6 +195,14 @@ CHOICE_RULE = "«… или …?» — выбор между названным�
 PARTICLE_RULE = "частица «ли» — ответ «да» или «нет»"
 YES_NO_RULE = "нет вопросительного слова — ответ «да» или «нет»"
 FACT_RULE = "вопросительное слово — один ответ-факт"
+# Interrogative words questions.py leaves out because they open statements too often («который»), or
+# rarely open a question Whisper left unmarked («каков»); in a sentence already taken for a question they ask
+# for a fact like the rest.
+MORE_INTERROGATIVES: dict[str, frozenset[str]] = {
+    "ru": frozenset({"каков", "какова", "каково", "каковы", "который", "которая", "которое", "которые",
+                     "которого", "которой", "которую", "которым", "котором", "которых"}),
+    "en": frozenset(),
+}
 # English yes/no questions open with an auxiliary verb ("isn't" reads as "isn" once the apostrophe is off).
 AUXILIARIES_EN = frozenset({
     "is", "are", "was", "were", "am", "do", "does", "did", "can", "could", "will", "would", "shall", "should",
@@ -255,7 +275,7 @@ def detect_language(text: str) -> str | None:
 
 
 def _interrogatives(language: str) -> frozenset[str]:
-    return STRONG_INTERROGATIVES[language] | WEAK_INTERROGATIVES[language]
+    return STRONG_INTERROGATIVES[language] | WEAK_INTERROGATIVES[language] | MORE_INTERROGATIVES[language]
 
 
 def _cue_words(language: str) -> frozenset[str]:
