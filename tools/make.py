@@ -72,7 +72,7 @@ def check_locks() -> None:
     problems = locks.stale()
     if problems:
         raise Failure("Замки зависимостей устарели: " + "; ".join(problems)
-                      + ". Обновите их: python tools/make.py lock (см. README, «Как обновить зависимость»).")
+                      + ". Обновите их: python tools/make.py lock (см. docs/developers.md, «Зависимости»).")
 
 
 def ensure_venv(folder: Path) -> Path:
@@ -167,6 +167,11 @@ def bench(extra: Sequence[str]) -> None:
     run(python, ROOT / "bench" / "run_all.py", *extra)
 
 
+def docs(extra: Sequence[str]) -> None:
+    """The tables of docs/*.md rebuilt from the code's column dictionaries (tools/docs.py; --check only checks)."""
+    run(install(), ROOT / "tools" / "docs.py", *extra)
+
+
 def doctor(extra: Sequence[str]) -> None:
     """Runs before anything is installed too: then with this interpreter, which the check needs no packages for."""
     python = venv_python(VENV)
@@ -208,6 +213,7 @@ COMMANDS = {
     "labelstudio": ("поставить Label Studio в .venv-labelstudio", lambda extra: labelstudio()),
     "lint": ("проверка кода (ruff) и правил импорта (import-linter)", lambda extra: lint()),
     "bench": ("замеры скорости (bench/README.md)", bench),
+    "docs": ("обновить таблицы столбцов в docs/*.md из кода (tools/docs.py)", docs),
     "lock": ("пересобрать замки locks/ из файлов requirements*.txt (нужен интернет)", lambda extra: lock()),
     "clean": ("удалить всё, что создали этапы (кроме отложенных размеченных частей)", lambda extra: clean()),
 }
@@ -218,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tools/make.py", description="Установка, пример, тесты и проверки pedpatterns без make.",
         epilog="команды:\n" + "\n".join(f"  {name:15} {text}" for name, (text, _) in COMMANDS.items())
-        + "\n\nВсё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench.",
+        + "\n\nВсё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench, docs.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=list(COMMANDS), metavar="КОМАНДА", help="одна из команд ниже")
     argv = list(sys.argv[1:] if argv is None else argv)

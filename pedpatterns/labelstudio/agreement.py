@@ -344,13 +344,29 @@ def format_agreement(report: AgreementReport) -> str:
     return "\n".join(lines)
 
 
+# The columns of dataset_foto/agreement.csv: these, with a κ column per pair of experts before "note".
+# docs/outputs.md is generated from them (tools/docs.py).
+AGREEMENT_COLUMNS: dict[str, str] = {
+    "pattern": "паттерн; последняя строка «Все паттерны» — все пары «сегмент × паттерн» вместе",
+    "segments_two_or_more": "сколько сегментов разметили двое экспертов и больше (по ним и считается согласие)",
+    "chosen": "сколько раз паттерн выбран на этих сегментах",
+    "percent_agreement": "доля совпавших ответов во всех парах экспертов на одних и тех же сегментах",
+    "positive_agreement_f1": "F1 одного эксперта против другого: потолок, с которым стоит сравнивать F1 моделей",
+    "krippendorff_alpha": "α Криппендорфа по всем экспертам сразу: 1 — полное согласие, 0 — как случайно",
+    "cohen_kappa_mean": "κ Коэна, среднее по парам экспертов, взвешенное числом их общих сегментов",
+    "note": "пояснение, почему число не определено (например, паттерн не выбрал никто)",
+}
+PAIR_KAPPA_COLUMN = "cohen_kappa {first} × {second}"
+PAIR_KAPPA_MEANING = "κ Коэна одной пары экспертов на их общих сегментах; по столбцу на каждую пару"
+
+
 def agreement_csv(report: AgreementReport) -> str:
     """One row per pattern (and «Все паттерны»), a κ column per pair of experts; opens in Excel."""
     rows = [*report.per_pattern, *([report.overall] if report.overall else [])]
     pairs = list(itertools.combinations(report.annotators, 2))
-    header = ["pattern", "segments_two_or_more", "chosen", "percent_agreement", "positive_agreement_f1",
-              "krippendorff_alpha", "cohen_kappa_mean",
-              *(f"cohen_kappa {expert_name(a)} × {expert_name(b)}" for a, b in pairs), "note"]
+    fixed = [column for column in AGREEMENT_COLUMNS if column != "note"]
+    header = [*fixed, *(PAIR_KAPPA_COLUMN.format(first=expert_name(a), second=expert_name(b)) for a, b in pairs),
+              "note"]
     table = []
     for r in rows:
         by_pair = {(k.first, k.second): k.kappa for k in r.pairs}

@@ -109,7 +109,7 @@ def ensure_storage(client: LabelStudioClient, project_id: int, layout: Layout) -
         raise UserError(
             f"{exc.message}\nLabel Studio должен быть запущен с переменными окружения "
             "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true и "
-            f"LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT={layout.root} (папка проекта) — см. README, раздел «Разметка»."
+            f"LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT={layout.root} (папка проекта) — см. docs/labelstudio.md."
         ) from None
     return True
 

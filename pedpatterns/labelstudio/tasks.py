@@ -63,6 +63,21 @@ def part_words(layout: Layout, part: str) -> list[dict[str, Any]]:
     return [w for w in words if isinstance(w, dict)] if isinstance(words, list) else []
 
 
+# What a task's "data" holds, in order; docs/outputs.md is generated from it (tools/docs.py).
+TASK_DATA_FIELDS: dict[str, str] = {
+    IMAGE_TAG: "ссылка на ключевой кадр сегмента: /data/local-files/?d=processed_data/…, от папки проекта",
+    AUDIO_TAG: "ссылка на аудиофрагмент сегмента (MP3), так же",
+    TEXT_TAG: "расшифровка сегмента; если голоса различались — по строке на реплику («Учитель: …», «Ученик: …»)",
+    "film": "имя исходного фильма (без расширения)",
+    "part": "имя части (папка в processed_data/)",
+    "segment": "номер сегмента в части, с 0",
+    "segment_id": "часть/номер сегмента (по нему задачи не задваиваются при повторном импорте)",
+    "lesson_start": "начало сегмента от начала урока, с",
+    "lesson_end": "конец сегмента от начала урока, с",
+    "time": "то же время в виде м:сс–м:сс (от часа — ч:мм:сс), как его видит эксперт",
+}
+
+
 def segment_task(
     layout: Layout, row: Mapping[str, Any], words: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:

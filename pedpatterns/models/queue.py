@@ -134,7 +134,7 @@ def predict(layout: Layout, segments: pd.DataFrame, options: QueueOptions, log: 
             version = f"{layout.text_model.stem}@{text.info.get('trained_at', '')}"
             models.append(suggest.text_model(text, version, layout.text_metrics))
         elif options.model == "text":
-            raise UserError("Модели по звуку и тексту нет: нужна разметка labeled.csv (см. README, часть 2).")
+            raise UserError("Модели по звуку и тексту нет: нужна разметка labeled.csv (см. docs/labelstudio.md).")
     if options.model == "image" or (options.model == "auto" and layout.image_model.is_file()):
         models.append(suggest.image_model(layout))
     if not models:

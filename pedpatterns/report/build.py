@@ -158,6 +158,30 @@ def _add_listening(
 # --- the files -----------------------------------------------------------------------------
 
 
+# The columns of lesson_metrics.csv and who_talks.csv: one number per row (its key: lessonmetrics.METRICS,
+# talk.TALK_METRICS). docs/outputs.md is generated from these dictionaries (tools/docs.py).
+METRIC_ROW_COLUMNS: dict[str, str] = {
+    "metric": "ключ показателя (так же он назван в report.json)",
+    "название": "название показателя по-русски",
+    "значение": "значение; пусто — не посчитано (например, голоса не различались)",
+    "единица": "единица: с, доля (от 0 до 1), шт, слов/мин или время от начала урока",
+    "что означает": "что означает показатель",
+}
+
+# The report's segments.csv: these columns, then one probability column per pattern of the model.
+REPORT_SEGMENT_COLUMNS: dict[str, str] = {
+    "part": "имя части (папка в processed_data/)",
+    "segment": "номер сегмента в части, с 0",
+    "lesson_start": "начало сегмента от начала урока, с",
+    "lesson_end": "конец сегмента от начала урока, с",
+    "text": "распознанная речь сегмента",
+    "patterns": "найденные паттерны (вероятность не ниже --threshold) через «; »; "
+                "пусто — модели нет или ничего не найдено",
+}
+PROBABILITY_COLUMN = "вероятность: {pattern}"
+PROBABILITY_MEANING = "вероятность паттерна в сегменте по модели, от 0 до 1; по столбцу на каждый паттерн модели"
+
+
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     # Whisper's words and pattern names reach these cells: Excel must show them, never run them.
     return spreadsheet.csv_text(header, rows)
@@ -169,21 +193,20 @@ def metrics_csv(report: dict[str, Any]) -> str:
         [key, name, report["summary"][key], unit, meaning]
         for key, (name, unit, meaning) in lessonmetrics.METRICS.items()
     ]
-    return _csv_text(["metric", "название", "значение", "единица", "что означает"], rows)
+    return _csv_text(list(METRIC_ROW_COLUMNS), rows)
 
 
 def talk_csv(report: dict[str, Any]) -> str:
     """Who talks, one number per row (teacher_share…); empty values when the voices were not separated."""
     rows = [[key, name, report["talk"].get(key), unit, meaning]
             for key, (name, unit, meaning) in talk.TALK_METRICS.items()]
-    return _csv_text(["metric", "название", "значение", "единица", "что означает"], rows)
+    return _csv_text(list(METRIC_ROW_COLUMNS), rows)
 
 
 def segments_csv(report: dict[str, Any]) -> str:
     """One row per segment: where it is, what was said, the patterns found and every probability."""
     patterns = report["model"]["patterns"] if report["model"] else []
-    header = ["part", "segment", "lesson_start", "lesson_end", "text", "patterns",
-              *(f"вероятность: {p}" for p in patterns)]
+    header = [*REPORT_SEGMENT_COLUMNS, *(PROBABILITY_COLUMN.format(pattern=p) for p in patterns)]
     rows = [
         [r["part"], r["segment"], r["lesson_start"], r["lesson_end"], r["text"], "; ".join(r.get("present", [])),
          *(r["probabilities"][p] for p in patterns)]
