@@ -1,8 +1,8 @@
 """The columns of ``processed_data/<part>/segments.csv`` and what each one means.
 
 segments.csv is the contract between Part 1 (which writes it) and every later stage
-(which reads it). The Russian descriptions are the data dictionary shown in README.md;
-a test keeps the two in step.
+(which reads it). The Russian descriptions are the data dictionary users read in docs/outputs.md,
+generated from these dictionaries by tools/docs.py; a test keeps the two in step.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """prepare_data.py and find_patterns.py on a real Dask cluster: a scheduler and two workers on 127.0.0.1.
 
-The cluster is started the way the README tells a user to (``dask scheduler``, ``dask worker ADDRESS``),
+The cluster is started the way docs/many-lessons.md tells a user to (``dask scheduler``, ``dask worker ADDRESS``),
 as separate processes on free ports. Every part is processed exactly once and tasks.json is whole; a
 worker killed in the middle of a part costs only time (the other worker redoes its part); a worker's
 error reads exactly as on one machine; an unreachable scheduler is a Russian message within seconds.
