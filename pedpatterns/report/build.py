@@ -26,9 +26,9 @@ from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
 from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
-from pedpatterns.report import lessonmetrics, linguistics, talk, timeline
+from pedpatterns.report import lessonmetrics, linguistics, references, talk, timeline, trend
 from pedpatterns.report.options import ReportOptions
-from pedpatterns.report.page import INDEX_METRICS, render_index, render_report, timeline_section
+from pedpatterns.report.page import INDEX_METRICS, render_index, render_report, timeline_section, trend_section
 
 TOP_PATTERNS = 3
 
@@ -117,7 +117,8 @@ def analyse_lesson(
         duration = max(duration, float(segments["lesson_end"].max()))
     separated = any(isinstance(t.get("turns"), list) for t in transcripts)
     lesson = lessonmetrics.lesson_metrics(words, duration, pause_seconds,
-                                          talk.lesson_turns(transcripts) if separated else None)
+                                          talk.lesson_turns(transcripts) if separated else None,
+                                          talk.told_apart_spans(transcripts))
     proba = model.predict_proba(segments) if model is not None else None
     patterns = model.patterns if model is not None else []
     rows = _segment_rows(layout, segments, proba, patterns, threshold)
@@ -166,6 +167,8 @@ METRIC_ROW_COLUMNS: dict[str, str] = {
     "значение": "значение; пусто — не посчитано (например, голоса не различались)",
     "единица": "единица: с, доля (от 0 до 1), шт, слов/мин или время от начала урока",
     "что означает": "что означает показатель",
+    "ориентир": "что о таком показателе говорят исследования, с источником (полный список — в разделе "
+                "«Ориентиры и источники» отчёта); пусто — ориентира нет",
 }
 
 # The report's segments.csv: these columns, then one probability column per pattern of the model.
@@ -190,7 +193,7 @@ def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def metrics_csv(report: dict[str, Any]) -> str:
     """The lesson metrics, one per row: key, Russian name, value, unit, meaning."""
     rows = [
-        [key, name, report["summary"][key], unit, meaning]
+        [key, name, report["summary"][key], unit, meaning, references.reference_text(key)]
         for key, (name, unit, meaning) in lessonmetrics.METRICS.items()
     ]
     return _csv_text(list(METRIC_ROW_COLUMNS), rows)
@@ -198,7 +201,7 @@ def metrics_csv(report: dict[str, Any]) -> str:
 
 def talk_csv(report: dict[str, Any]) -> str:
     """Who talks, one number per row (teacher_share…); empty values when the voices were not separated."""
-    rows = [[key, name, report["talk"].get(key), unit, meaning]
+    rows = [[key, name, report["talk"].get(key), unit, meaning, references.reference_text(key)]
             for key, (name, unit, meaning) in talk.TALK_METRICS.items()]
     return _csv_text(list(METRIC_ROW_COLUMNS), rows)
 
@@ -264,7 +267,7 @@ def report_problem(report: Any, folder: str) -> str | None:
     summary = report.get("summary")
     if not isinstance(summary, dict):
         return "нет раздела «summary»"
-    for key in (*INDEX_METRICS, "wait_after_question_mean_s", "questions_with_good_wait"):
+    for key in (*INDEX_METRICS, *timeline.SUMMARY_READ):
         required = key in ("duration_s", "question_count")  # the lessons over time divide by them
         if not _number_or_none(summary.get(key)) or (required and summary.get(key) is None):
             return f"«summary.{key}» = {json.dumps(summary.get(key), ensure_ascii=False)[:40]} — не число"
@@ -334,6 +337,6 @@ def write_index(layout: Layout) -> Path | None:
         # Excel opens UTF-8 CSV correctly only with the BOM.
         fsutil.write_text(layout.lessons_over_time_csv, "\ufeff" + timeline.timeline_csv(lessons))
         fsutil.write_bytes(layout.lessons_over_time_png, png)
-        fsutil.write_text(layout.reports_index,
-                          render_index(reports, layout, timeline_section(lessons, png, layout)))
+        fsutil.write_text(layout.reports_index, render_index(
+            reports, layout, timeline_section(lessons, png, layout) + trend_section(trend.teacher_trends(lessons))))
     return layout.reports_index

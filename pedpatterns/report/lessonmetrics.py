@@ -24,6 +24,8 @@ from pedpatterns.prepare.features import PAUSE_SECONDS
 from pedpatterns.prepare.questions import questioning_turns
 from pedpatterns.prepare.speakers import Turn, speaker_at
 from pedpatterns.prepare.speech import Word
+from pedpatterns.report.questionquality import QUESTION_KIND_METRICS, question_kind, question_kind_summary
+from pedpatterns.report.waits import WAIT_METRICS, told_apart, wait_after, wait_summary
 
 DEFAULT_PAUSE_SECONDS = PAUSE_SECONDS  # the same pause the segments' features count
 # Wait time after a question of 3 s or more gives pupils time to think (M. B. Rowe, 1986).
@@ -43,13 +45,11 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "question_count": (
         "Вопросов", "шт", "фраз с вопросительным знаком или с вопросительным словом в начале (что, почему, какой…)"
     ),
-    "wait_after_question_mean_s": (
-        "Ожидание после вопроса, среднее", "с", "сколько секунд в среднем проходит от конца вопроса до следующей речи"
-    ),
-    "wait_after_question_median_s": ("Ожидание после вопроса, медиана", "с", "типичное ожидание после вопроса"),
+    **WAIT_METRICS,
     "questions_with_good_wait": (
         "Вопросов с ожиданием ≥ 3 с", "шт", "после скольких вопросов ученикам дали подумать хотя бы 3 секунды"
     ),
+    **QUESTION_KIND_METRICS,
     "word_count": ("Слов", "шт", "число распознанных слов"),
     "speech_rate_wpm": ("Темп речи", "слов/мин", "слов в минуту времени речи"),
     "pause_count": ("Пауз", "шт", "промежутков без речи между фразами не короче порога"),
@@ -201,6 +201,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 def lesson_metrics(
     words: Sequence[Word], duration: float, pause_seconds: float = DEFAULT_PAUSE_SECONDS,
     turns: Sequence[tuple[float, float, str]] | None = None,
+    apart: Sequence[tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """Every number of the report's lesson section, rounded once here so all outputs agree.
 
@@ -208,8 +209,10 @@ def lesson_metrics(
     exist, e.g. the wait after questions when there are none), and the lists the plots
     and tables show: ``speech``, ``pauses``, ``pause_histogram``, ``questions``.
     ``turns``: the speaker turns on the lesson's axis (:func:`pedpatterns.report.talk.lesson_turns`),
-    ``None`` where the voices were not separated. A question's wait is the silence after its
-    questioning turn, as in the segment features (:mod:`pedpatterns.prepare.questions`).
+    ``None`` where the voices were not separated; ``apart``: the spans in which they were told apart
+    (:func:`pedpatterns.report.talk.told_apart_spans`), ``None`` for the whole lesson. A question's wait
+    is the silence after its questioning turn, as in the segment features
+    (:mod:`pedpatterns.prepare.questions`), and who broke it (:mod:`pedpatterns.report.waits`).
     """
     if pause_seconds <= 0:
         raise UserError("Порог паузы (--pause-seconds) должен быть больше нуля.")
@@ -221,19 +224,23 @@ def lesson_metrics(
     pause_lengths = [e - s for s, e in pauses]
     longest = max(speech, key=lambda iv: iv[1] - iv[0], default=None)
 
-    said_by = None
+    said_by, known = None, None
     if turns is not None:
         known = [Turn(s, e, who) for s, e, who in turns]
         said_by = [speaker_at(known, w.start, w.end) for w in words]
-    questions = []
+    questions, measured = [], []
     for turn in questioning_turns(words, speakers=said_by):
         i = turn[-1]
-        w = words[i]
-        wait = words[i + 1].start - w.end if i + 1 < len(words) else None
+        wait = wait_after(words, i, known, apart)
+        measured.append(wait)
+        asked_by = said_by[i] if said_by is not None and told_apart(apart, words[i].end) else None
         questions.append({
-            "time": _round(w.end),
+            "time": _round(words[i].end),
             "text": _question_text(words, turn),
-            "wait_s": None if wait is None else _round(max(0.0, wait)),
+            "wait_s": _round(wait.seconds),
+            "broken_by": wait.broken_by,
+            "asked_by": asked_by,
+            **question_kind(" ".join(words[k].word.strip() for k in turn)),
         })
     waits = [q["wait_s"] for q in questions if q["wait_s"] is not None]
 
@@ -245,9 +252,9 @@ def lesson_metrics(
         "longest_monologue_s": _round(longest[1] - longest[0]) if longest else 0.0,
         "longest_monologue_start_s": _round(longest[0]) if longest else None,
         "question_count": len(questions),
-        "wait_after_question_mean_s": _round(sum(waits) / len(waits)) if waits else None,
-        "wait_after_question_median_s": _round(median(waits)) if waits else None,
+        **wait_summary(measured, separated=turns is not None and apart != []),
         "questions_with_good_wait": sum(w >= GOOD_WAIT_SECONDS for w in waits),
+        **question_kind_summary(questions),
         "word_count": len(words),
         "speech_rate_wpm": _round(len(words) / speech_s * 60, 1) if speech_s > 0 else None,
         "pause_count": len(pauses),

@@ -20,9 +20,13 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from pedpatterns.layout import Layout
+from pedpatterns.report import references
 from pedpatterns.report.lessonmetrics import GOOD_WAIT_SECONDS, METRICS
+from pedpatterns.report.questionquality import QUESTION_KIND_METRICS, kind_text
 from pedpatterns.report.talk import TALK_METRICS
 from pedpatterns.report.timeline import Timeline, plain_text
+from pedpatterns.report.trend import TREND_METRICS, Trends
+from pedpatterns.report.waits import BROKEN_BY_NAMES, NO_ANSWER_SECONDS, WAIT_METRICS
 from pedpatterns.words import GROUP, LINE_NAMES, PUPIL, SPEAKER_NAMES, TEACHER, clock
 
 THUMBNAIL_SIZE = (192, 108)
@@ -57,6 +61,7 @@ padding-bottom:4px}
 .card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .card .name{font-size:.85em;color:#5b6670}.card .value{font-size:1.6em;font-weight:600;margin:2px 0}
 .card .hint{font-size:.78em;color:#7b8794}.card .detail{font-size:.9em;color:#3e4c59;margin-bottom:2px}
+.card .ref{font-size:.78em;color:#2f5d7c;margin-top:6px;border-top:1px dashed #d5dbe1;padding-top:4px}
 img.plot{max-width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08);font-size:.92em}
 th,td{padding:7px 10px;border-bottom:1px solid #e9ecef;text-align:left;vertical-align:top}
@@ -227,19 +232,25 @@ def _metric(key: str, value: Any, tag: str = "span", cls: str = "") -> str:
             f"{esc(format_value(key, value))}</{tag}>")
 
 
-def _cards(summary: dict[str, Any]) -> str:
+def _cards(summary: dict[str, Any], keys: Sequence[str] = CARD_METRICS) -> str:
     cards = []
-    for key in CARD_METRICS:
+    for key in keys:
         name, _, meaning = METRICS[key]
         extra = ""
         if key in CARD_DETAILS:
             label, detail = CARD_DETAILS[key]
-            extra = f'<div class="detail">{esc(label)}: {_metric(detail, summary[detail])}</div>'
+            extra = f'<div class="detail">{esc(label)}: {_metric(detail, summary.get(detail))}</div>'
         cards.append(
-            f'<div class="card"><div class="name">{esc(name)}</div>{_metric(key, summary[key], "div", "value")}'
-            f"{extra}<div class=\"hint\">{esc(meaning)}</div></div>"
+            f'<div class="card"><div class="name">{esc(name)}</div>{_metric(key, summary.get(key), "div", "value")}'
+            f"{extra}<div class=\"hint\">{esc(meaning)}</div>{_reference(key)}</div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _reference(key: str) -> str:
+    """The reference point research gives for a metric, under its card ("" where none): guidance, not a grade."""
+    text = references.reference_text(key)
+    return f'<div class="ref" data-reference="{esc(key)}">{esc(text)}</div>' if text else ""
 
 
 def _model_notice(report: dict[str, Any]) -> str:
@@ -280,7 +291,13 @@ def _pattern_table(report: dict[str, Any]) -> str:
     return f"<table><tr><th>Паттерн</th>{head}</tr>{''.join(rows)}</table>"
 
 
+# The question section's cards: who broke the silence after the questions, and what kind they were.
+_ON_MAIN_CARDS = {*CARD_METRICS, *(detail for _, detail in CARD_DETAILS.values())}
+QUESTION_CARDS = (*(k for k in WAIT_METRICS if k not in _ON_MAIN_CARDS), *QUESTION_KIND_METRICS)
+
+
 def _questions_table(report: dict[str, Any]) -> str:
+    """The questions: cards of what followed them and of their kinds, then one row per question."""
     if not report["questions"]:
         return '<p class="muted">Вопросов в расшифровке нет.</p>'
     rows = []
@@ -288,12 +305,38 @@ def _questions_table(report: dict[str, Any]) -> str:
         wait = q["wait_s"]
         cls = "" if wait is None else ("good" if wait >= GOOD_WAIT_SECONDS else "short")
         wait_text = "конец записи" if wait is None else duration_text(wait)
+        who = q.get("broken_by")
+        rule = f'<div class="hint muted">{esc(q["rule"])}</div>' if q.get("rule") else ""
         rows.append(f'<tr><td class="time">{clock(q["time"])}</td><td class="text">{esc(q["text"])}</td>'
-                    f'<td class="num {cls}" data-wait="{esc("" if wait is None else wait)}">{esc(wait_text)}</td></tr>')
-    return ("<p>Ожидание — время от конца вопроса до следующей речи. "
-            f'<span class="good">Зелёным</span> — не меньше {_decimal(GOOD_WAIT_SECONDS, 0)} с: '
-            "ученикам дали подумать.</p>"
-            "<table><tr><th>Время</th><th>Вопрос</th><th>Ожидание</th></tr>" + "".join(rows) + "</table>")
+                    f'<td data-openness="{esc(q.get("openness") or "")}" data-level="{esc(q.get("level") or "")}">'
+                    f"{esc(kind_text(q))}{rule}</td>"
+                    f'<td class="num {cls}" data-wait="{esc("" if wait is None else wait)}">{esc(wait_text)}</td>'
+                    f'<td data-broken-by="{esc(who or "")}">{esc(BROKEN_BY_NAMES.get(who or "", "—"))}</td></tr>')
+    return (_cards(report["summary"], QUESTION_CARDS) + _question_notes(report)
+            + "<table><tr><th>Время</th><th>Вопрос</th><th>Вид вопроса</th><th>Ожидание</th>"
+            "<th>Кто нарушил тишину</th></tr>" + "".join(rows) + "</table>")
+
+
+def _question_notes(report: dict[str, Any]) -> str:
+    """How the wait and who broke it were measured, and what the page cannot tell (voices, languages)."""
+    questions = report["questions"]
+    notes = [
+        "Ожидание — время от конца вопроса (последнего слова вопросительной реплики учителя) до следующей речи, "
+        "как его измеряют в исследованиях (Rowe 1974, 1986). «Кто нарушил тишину» — чей голос прозвучал первым: "
+        f"ученика, самого учителя или ничей (никто не заговорил за {_decimal(NO_ANSWER_SECONDS, 0)} с, или запись "
+        f'кончилась). <span class="good">Зелёным</span> — не меньше {_decimal(GOOD_WAIT_SECONDS, 0)} с: ученикам '
+        "дали подумать."
+    ]
+    unknown = sum(q.get("broken_by") == "unknown" for q in questions)
+    if unknown:
+        notes.append(f"После {unknown} из {len(questions)} вопросов неизвестно, кто заговорил: голоса в этой части "
+                     "урока не различались (или слышен один голос — короткий ответ ученика мог в нём потеряться).")
+    foreign = sum("language" in q and q["language"] is None for q in questions)
+    if foreign:
+        notes.append(f"Вид вопроса определяется правилами для русского и английского языков; у {foreign} из "
+                     f"{len(questions)} вопросов язык другой или слов нет — их вид не определён (программа не "
+                     "угадывает), и в доли открытых вопросов и вопросов высокого уровня они не входят.")
+    return "".join(f"<p>{n}</p>" for n in notes)
 
 
 def _patterns_cell(seg: dict[str, Any]) -> str:
@@ -360,11 +403,14 @@ def _talk_section(report: dict[str, Any]) -> str:
             f'data-value="{esc(talk[seconds])}">{esc(duration_text(float(talk[seconds] or 0)))}</div>'
             f'<div class="hint">{esc(TALK_METRICS[share][2])}</div></div>'
         )
-    for key in ("pupil_turns", "longest_pupil_turn_s", "voices"):
+    for key in ("teacher_talk_share", "pupil_turns", "longest_pupil_turn_s", "voices"):
         name, unit, meaning = TALK_METRICS[key]
-        value = duration_text(float(talk[key] or 0)) if unit == "с" else str(talk[key])
+        value = talk.get(key)
+        shown = ("—" if value is None else duration_text(float(value)) if unit == "с"
+                 else f"{round(float(value) * 100)} %" if unit == "доля" else str(value))
         cards.append(f'<div class="card"><div class="name">{esc(name)}</div><div class="value" data-metric="{key}" '
-                     f'data-value="{esc(talk[key])}">{esc(value)}</div><div class="hint">{esc(meaning)}</div></div>')
+                     f'data-value="{esc("" if value is None else value)}">{esc(shown)}</div>'
+                     f'<div class="hint">{esc(meaning)}</div>{_reference(key)}</div>')
     return (f'<section><h2>Кто говорит</h2><div class="talkbar" role="img" aria-label="доли урока">{bar}</div>'
             f'<div class="cards talk">{"".join(cards)}</div><p class="muted">{esc(talk["note"])}</p></section>')
 
@@ -376,6 +422,25 @@ def _meanings(report: dict[str, Any]) -> str:
             "считаются частью речи. Кто говорит, определено по голосам (блок «Кто говорит»): учитель — голос, "
             "который звучит дольше всех, остальные — ученики.</p>"
             f'<dl class="meanings">{items}</dl>')
+
+
+def references_section() -> str:
+    """«Ориентиры и источники»: what research says about each metric that has a reference, and the publications.
+
+    Worded as guidance: a lesson is not graded against these points, and where research describes what is
+    usual rather than what is good, the page says «обычно в классах».
+    """
+    names = {**{k: v[0] for k, v in TALK_METRICS.items()}, **{k: v[0] for k, v in METRICS.items()}}
+    groups: dict[references.Reference, list[str]] = {}
+    for key, reference in references.REFERENCES.items():
+        groups.setdefault(reference, []).append(names.get(key, key))
+    items = "".join(f"<dt>{esc('; '.join(shown))}</dt><dd><b>{esc(reference.short())}.</b> "
+                    f"{esc(reference.guidance)}</dd>" for reference, shown in groups.items())
+    sources = "".join(f"<li>{esc(source.full())}</li>" for source in references.cited(list(references.REFERENCES)))
+    return ("<section><h2>Ориентиры и источники</h2><p>Ориентиры — то, что исследования говорят о таких "
+            "показателях; это подсказка для разбора урока, а не оценка учителя. «Обычно в классах» — то, как "
+            "бывает на типичных уроках по наблюдениям исследователей, а не норма.</p>"
+            f'<dl class="meanings">{items}</dl><h3>Источники</h3><ol class="sources">{sources}</ol></section>')
 
 
 def render_report(report: dict[str, Any], layout: Layout) -> str:
@@ -403,6 +468,7 @@ def render_report(report: dict[str, Any], layout: Layout) -> str:
     sections.append(f"<section><h2>Паузы</h2>{pauses}</section>")
     sections.append(f"<section><h2>Сегменты урока</h2>{_segments_table(report, layout)}</section>")
     sections.append(f"<section><h2>Как считались показатели</h2>{_meanings(report)}</section>")
+    sections.append(references_section())
     return _page(f"Отчёт об уроке «{report['video']}»", "\n".join(sections))
 
 
@@ -442,6 +508,59 @@ def timeline_section(timeline: Timeline, png: bytes, layout: Layout) -> str:
         f'<img class="plot" alt="Уроки по времени" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
         "</section>"
     )
+
+
+def _trend_value(unit: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if unit == "доля":
+        return f"{round(value * 100)} %"
+    if unit == "с":
+        return duration_text(value)
+    return _decimal(value, 1)
+
+
+def _trend_change(unit: str, latest: float | None, earlier: float | None) -> str:
+    """The change as a difference in the metric's unit (shares in percentage points); no verdict attached."""
+    if latest is None or earlier is None:
+        return "—"
+    delta = latest - earlier
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    if unit == "доля":
+        return f"{sign}{round(abs(delta) * 100)} п. п."
+    return f"{sign}{_decimal(abs(delta), 1)}" + (" с" if unit == "с" else "")
+
+
+def trend_section(trends: Trends) -> str:
+    """«Учитель: этот урок и прошлые»: each teacher's latest lesson beside the median of their earlier ones."""
+    blocks = []
+    for teacher in trends.teachers:
+        rows = []
+        for row in teacher.rows:
+            name, unit = TREND_METRICS[row.key]
+            rows.append(
+                f'<tr data-trend="{esc(row.key)}"><td>{esc(name)}</td>'
+                f'<td class="num" data-value="{esc("" if row.latest is None else row.latest)}">'
+                f"{esc(_trend_value(unit, row.latest))}</td>"
+                f'<td class="num" data-earlier="{esc("" if row.earlier is None else row.earlier)}">'
+                f"{esc(_trend_value(unit, row.earlier))}</td>"
+                f'<td class="num">{esc(_trend_change(unit, row.latest, row.earlier))}</td>'
+                f'<td class="muted">{esc(references.reference_text(row.key))}</td></tr>'
+            )
+        latest = teacher.latest
+        blocks.append(
+            f'<h3 data-teacher="{esc(teacher.teacher)}">{esc(teacher.teacher)}</h3>'
+            f"<p class=\"meta\">Последний урок: «{esc(latest['video'])}» ({esc(latest['date'])}); прошлых уроков: "
+            f"{len(teacher.earlier)} (с {esc(teacher.earlier[0]['date'])} по {esc(teacher.earlier[-1]['date'])}).</p>"
+            "<table><tr><th>Показатель</th><th class=\"num\">Последний урок</th><th class=\"num\">Прошлые уроки "
+            "(медиана)</th><th class=\"num\">Разница</th><th>Ориентир</th></tr>" + "".join(rows) + "</table>"
+        )
+    notes = "".join(f"<li>{esc(n)}</li>" for n in trends.notes)
+    body = "".join(blocks) or '<p class="muted">Нет учителя, у которого было бы два урока с датой или больше.</p>'
+    return ("<section><h2>Учитель: последний урок и прошлые</h2><p class=\"meta\">Последний урок каждого учителя "
+            "(учитель и дата — из new_videos/lessons.csv) рядом с медианой его же прошлых уроков. Разница — не "
+            "оценка: ориентиры из исследований стоят рядом, источники — в отчёте каждого урока.</p>"
+            + (f'<div class="notice"><ul>{notes}</ul></div>' if notes else "") + body + "</section>")
 
 
 def render_index(reports: Sequence[dict[str, Any]], layout: Layout, extra: str = "") -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from pedpatterns.labelstudio.tasks import speaker_lines
 from pedpatterns.words import ROLES, TEACHER
 
-__all__ = ["TALK_METRICS", "lesson_turns", "speaker_lines", "talk_summary"]
+__all__ = ["TALK_METRICS", "lesson_turns", "speaker_lines", "talk_summary", "told_apart_spans"]
 
 # Key → (Russian name, unit, meaning): the rows of who_talks.csv and the block of the page.
 TALK_METRICS: dict[str, tuple[str, str, str]] = {
@@ -25,6 +25,8 @@ TALK_METRICS: dict[str, tuple[str, str, str]] = {
     "pupil_share": ("Доля учеников", "доля", "часть времени урока, когда говорят ученики"),
     "silence_s": ("Тишина", "с", "сколько секунд не слышно ничьего голоса (паузы от половины секунды)"),
     "silence_share": ("Доля тишины", "доля", "часть времени урока, когда никто не говорит"),
+    "teacher_talk_share": ("Доля учителя в речи", "доля",
+                           "какая часть всей речи урока — речь учителя (учитель ÷ (учитель + ученики))"),
     "pupil_turns": ("Реплик учеников", "шт", "сколько раз начинали говорить ученики"),
     "longest_pupil_turn_s": ("Самая длинная реплика ученика", "с", "самая длинная реплика ученика без перерыва"),
     "voices": ("Голосов", "шт", "сколько разных голосов различено (наибольшее по частям урока)"),
@@ -60,6 +62,23 @@ def lesson_turns(transcripts: Sequence[Mapping[str, Any]]) -> list[tuple[float, 
                 if end > start:
                     turns.append((start, end, str(turn["speaker"])))
     return sorted(turns)
+
+
+def told_apart_spans(transcripts: Sequence[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """The lesson's stretches whose voices were told apart: parts with turns and two voices or more.
+
+    A part where one voice was found cannot say who answered a question (a pupil's one-word answer
+    is shorter than the window a voice is recognised in), so its questions' answers stay unknown.
+    """
+    spans = []
+    for transcript in transcripts:
+        voices = _number((transcript.get("speakers") or {}).get("voices"))
+        if isinstance(transcript.get("turns"), list) and voices >= 2:
+            items = [*(transcript.get("words") or []), *transcript["turns"]]
+            last = max((_number(i.get("end")) for i in items if isinstance(i, Mapping)), default=0.0)
+            start = part_start(transcript)
+            spans.append((start, start + max(_number(transcript.get("duration")), last)))
+    return spans
 
 
 def talk_summary(transcripts: Sequence[Mapping[str, Any]], duration: float) -> dict[str, Any]:
@@ -100,6 +119,7 @@ def talk_summary(transcripts: Sequence[Mapping[str, Any]], duration: float) -> d
         "pupil_share": share(pupil),
         "silence_s": round(silence, 1),
         "silence_share": share(silence),
+        "teacher_talk_share": round(teacher / (teacher + pupil), 3) if teacher + pupil > 0 else None,
         "pupil_turns": len(pupil_turns),
         "longest_pupil_turn_s": round(max(pupil_turns, default=0.0), 1),
         "voices": voices,

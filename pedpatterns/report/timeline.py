@@ -33,7 +33,7 @@ from pedpatterns import fsutil, spreadsheet
 from pedpatterns.errors import UserError
 from pedpatterns.layout import VIDEO_SUFFIXES, Layout, safe_stem
 from pedpatterns.report import lessonmetrics
-from pedpatterns.words import ROLES, SHARE_NAMES
+from pedpatterns.words import ROLES, SHARE_NAMES, TEACHER
 
 # Header names accepted in lessons.csv (lower case) → the field they fill.
 _COLUMNS = {
@@ -199,9 +199,33 @@ def lesson_row(report: Mapping[str, Any], info: LessonInfo, transcripts: Sequenc
         "questions_per_10_min": round(summary.get("question_count", 0) / duration * 600, 2) if duration else None,
         "wait_after_question_mean_s": summary.get("wait_after_question_mean_s"),
         "questions_with_good_wait": summary.get("questions_with_good_wait"),
+        **_question_columns(summary, talk),
     }
     row["patterns"] = {p["pattern"]: p["share"] for p in report.get("pattern_summary") or []}
     return row
+
+
+# The report.json summary fields the lessons over time read besides the summary page's (build.report_problem
+# checks them: a number or absent). Absent in an older report: the cell stays empty.
+SUMMARY_READ = ("duration_s", "speech_share", "question_count", "wait_after_question_mean_s",
+                "questions_with_good_wait", "questions_answered_by_pupils", "wait_before_pupil_median_s",
+                "open_question_share", "higher_order_share")
+
+
+def _question_columns(summary: Mapping[str, Any], talk: Mapping[str, float] | None) -> dict[str, Any]:
+    """The columns of issue 25: the teacher's share of the talk, who answers, the waits before pupils, the kinds.
+
+    A report written before these numbers existed lacks them: its cells stay empty, nothing is guessed.
+    """
+    spoken = sum(talk.values()) if talk else 0.0
+    answered, count = summary.get("questions_answered_by_pupils"), summary.get("question_count") or 0
+    return {
+        "teacher_talk_share": round(talk[TEACHER] / spoken, 3) if talk and spoken > 0 else None,
+        "pupil_answer_share": round(answered / count, 3) if answered is not None and count else None,
+        "wait_before_pupil_median_s": summary.get("wait_before_pupil_median_s"),
+        "open_question_share": summary.get("open_question_share"),
+        "higher_order_share": summary.get("higher_order_share"),
+    }
 
 
 def build_timeline(layout: Layout, reports: Sequence[Mapping[str, Any]]) -> Timeline:
@@ -247,6 +271,9 @@ CSV_COLUMNS = {
     **{f"{who}_share": SPEAKER_COLUMNS[who] for who in SPEAKERS},
     "questions": "вопросов", "questions_per_10_min": "вопросов за 10 минут",
     "wait_after_question_mean_s": "ожидание после вопроса, с", "questions_with_good_wait": "вопросов с ожиданием ≥ 3 с",
+    "teacher_talk_share": "доля учителя в речи", "pupil_answer_share": "доля вопросов, после которых ответил ученик",
+    "wait_before_pupil_median_s": "ожидание перед ответом ученика (медиана), с",
+    "open_question_share": "доля открытых вопросов", "higher_order_share": "доля вопросов высокого уровня",
 }
 
 
