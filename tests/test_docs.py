@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The folders' own READMEs too: a user opening films/ or new_videos/ reads them first.
+FOLDERS = ["films", "new_videos", "part_films", "processed_data", "dataset_foto", "auto_labeled_dataset"]
 PAGES = [REPO / "README.md", REPO / "readme_auto_class.md", REPO / "bench" / "README.md",
-         *sorted((REPO / "docs").glob("*.md"))]
+         *sorted((REPO / "docs").glob("*.md")), *(REPO / folder / "README.md" for folder in FOLDERS)]
 
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.S | re.M)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -84,3 +86,14 @@ def test_every_benchmark_has_its_section_in_bench_readme() -> None:
     missing = [script.stem for script in sorted((REPO / "bench").glob("bench_*.py"))
                if f"## {script.stem}\n" not in readme or f"<!-- bench:begin {script.stem} -->" not in readme]
     assert not missing, f"нет раздела в bench/README.md: {missing} (python bench/run_all.py {' '.join(missing)})"
+
+
+def test_no_message_or_page_sends_the_reader_to_a_readme_section() -> None:
+    """The README is a landing page now: «см. README, раздел …» would send a teacher to text that moved to docs/."""
+    stale = re.compile(r"README(?:\.md)?,?\s+(?:раздел|часть|«)|раздел «[^»]+» в README|в README\.md\)")
+    assert all(stale.search(old) for old in ("(см. README, часть 2)", "см. README, раздел «Разметка»",
+                                             "(см. Часть 1 в README.md)", "раздел «Учебные уроки» в README.md"))
+    files = [*PAGES, *(REPO / "pedpatterns").rglob("*.py"), *(REPO / "tools").glob("*.py")]
+    found = [f"{path.relative_to(REPO)}: {match.group(0)}" for path in files
+             for match in stale.finditer(path.read_text(encoding="utf-8"))]
+    assert not found, "\n".join(found)
