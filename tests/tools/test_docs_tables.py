@@ -77,3 +77,11 @@ def test_tasks_json_carries_exactly_the_documented_fields(tmp_path: Path) -> Non
            "lesson_start": "690", "lesson_end": "720", "text": "Почему?",
            "keyframe": "segment_003_keyframe.jpg", "audio": "segment_003_audio.mp3"}
     assert list(tasks.segment_task(layout, row)["data"]) == list(tasks.TASK_DATA_FIELDS)
+
+
+def test_make_docs_is_a_command_with_make_and_without() -> None:
+    """`make docs` and `python tools/make.py docs` (Windows) both exist: the Makefile only forwards its targets."""
+    targets = next(line for line in (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
+                   if line.startswith("TARGETS :="))
+    assert "docs" in targets.split()
+    assert "docs" in load_tool("make").COMMANDS
