@@ -180,3 +180,20 @@ def test_an_old_report_without_the_new_fields_still_makes_the_summary_page(tmp_p
     assert 'data-teacher="Петрова"' in html
     assert '<tr data-trend="open_question_share"><td>Доля открытых вопросов</td><td class="num" data-value="">—' in html
     assert 'data-trend="wait_after_question_mean_s"' in html and "±0,0 с" in html
+
+
+def test_one_voice_heard_leaves_who_answered_unknown(tmp_path: Path) -> None:
+    """Only the teacher's voice found: a pupil's short answer may hide in it, so nobody is named as the answerer."""
+    layout = Layout(tmp_path / "проект")
+    part = make_known_lesson(layout, "Урок 1")
+    with_speakers(layout, part, [{"start": 0.0, "end": 10.0, "speaker": "teacher"},
+                                 {"start": 16.0, "end": 30.0, "speaker": "teacher"}])
+    path = layout.transcript_json(part)
+    transcript = json.loads(path.read_text(encoding="utf-8"))
+    transcript["speakers"]["voices"] = 1
+    path.write_text(json.dumps(transcript, ensure_ascii=False), encoding="utf-8")
+    data, page = report_of(layout, part)
+    (question,) = data["questions"]
+    assert question["broken_by"] == "unknown" and question["wait_s"] == 6.0 and question["asked_by"] is None
+    assert data["summary"]["questions_answered_by_pupils"] is None and data["summary"]["questions_speaker_unknown"] == 1
+    assert "После 1 из 1 вопросов неизвестно, кто заговорил" in page and data["talk"]["teacher_talk_share"] == 1.0
