@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from filelock import FileLock
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import PART_FILMS, REPLACED_PREFIX, TMP_PREFIX, Layout
 from pedpatterns.prepare.cutting import film_stem
+from tests.support.disks import fill
 from tests.support.media import REPO_ROOT, bundled_tiny_en, lesson_clip, make_video
 from tests.support.scripts import (
     FILM,
@@ -45,6 +46,7 @@ from tests.support.scripts import (
 )
 
 pytestmark = pytest.mark.slow
+pytest_plugins = ["tests.support.disks"]  # mount_tmpfs
 
 STEM = film_stem(Path(f"{FILM}.mp4"))  # quotes in the film name become "_" in part names
 PART1 = f"{STEM}_part001"
@@ -70,33 +72,6 @@ def all_leftovers(top: Path) -> list[str]:
 
 
 # --- real disks --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
-    """Mount a small tmpfs (CI runs as root); skipped with the reason where mounting is refused."""
-    mounted: list[Path] = []
-
-    def mount(size: str, name: str = "диск") -> Path:
-        where = tmp_path / name
-        where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"tmpfs не смонтировать (нужны права root): {done.stderr.strip()}")
-        mounted.append(where)
-        return where
-
-    yield mount
-    for where in reversed(mounted):
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def fill(disk: Path, leave: int) -> None:
-    """Take all the free space of ``disk`` but ``leave`` bytes (the filler lies outside the project)."""
-    free = shutil.disk_usage(disk).free
-    with (disk / "занято.bin").open("wb") as fh:
-        os.posix_fallocate(fh.fileno(), 0, max(0, free - leave))
 
 
 def remount_read_only(disk: Path) -> None:
