@@ -1,5 +1,6 @@
-"""``python -m pedpatterns.labelstudio setup|export|queue|server|connect|backend``: Label Studio without manual steps,
-the next batch, and live suggestions of the model while experts label."""
+"""``python -m pedpatterns.labelstudio setup|export|queue|server|connect|backend|questions``: Label Studio without
+manual steps, the next batch, live suggestions of the model while experts label, and the question rules measured
+against the experts' question labels."""
 
 from __future__ import annotations
 
@@ -121,6 +122,21 @@ def _parser() -> argparse.ArgumentParser:
     backend.add_argument("--min-share", dest="min_share", type=share, default=BackendOptions.min_share,
                          help="паттерн засчитывается сегменту, если его выбрала такая доля экспертов")
 
+    questions = commands.add_parser(
+        "questions", prog="python -m pedpatterns.labelstudio questions",
+        help="сравнить правила «открытый/закрытый, уровень по Блуму» с разметкой вопросов экспертами",
+        description="Читает вопросы, которые эксперты выделили в тексте сегментов и отметили (открытый или "
+                    "закрытый, уровень мышления по таксономии Блума), из экспорта Label Studio JSON, применяет к ним "
+                    "правила pedpatterns и печатает по каждому классу точность, полноту, F1 и число меток; таблица "
+                    "сохраняется в CSV. Разметка вопросов включается командой setup --question-labels.")
+    questions.add_argument("export_path", type=path, metavar="ЭКСПОРТ.json",
+                           help="экспорт проекта Label Studio в формате JSON или JSON-MIN")
+    questions.add_argument("--out", type=path, help="куда записать таблицу CSV (по умолчанию рядом с экспортом: "
+                                                   "ИМЯ_questions.csv)")
+    setup.add_argument("--question-labels", dest="question_labels", action="store_true",
+                       help="добавить разметку вопросов учителя: эксперт выделяет вопрос в тексте и отмечает, "
+                            "открытый он или закрытый и какой уровень мышления требует (по Блуму)")
+
     for sub in (setup, export, connect):
         sub.add_argument("--root", type=path, default=argparse.SUPPRESS,
                          help="папка проекта (в ней processed_data/, tasks.json, .env)")
@@ -189,10 +205,47 @@ def _backend(args: argparse.Namespace) -> int:
     return backend.serve(layout, options_from(args, BackendOptions))
 
 
+def _questions(args: argparse.Namespace) -> int:
+    from pedpatterns import fsutil
+    from pedpatterns.errors import UserError
+    from pedpatterns.labels import questionscores as scoring
+    from pedpatterns.labels.questionlabels import read_question_labels
+    from pedpatterns.prepare.questionkinds import classify_question
+
+    labels = read_question_labels(args.export_path)
+    if not labels:
+        raise UserError(
+            f"В экспорте «{args.export_path}» нет размеченных вопросов, сравнивать правила не с чем. Включите "
+            "разметку вопросов (python -m pedpatterns.labelstudio setup --question-labels), выделите вопросы "
+            "учителя в тексте сегментов, отметьте их вид и экспортируйте проект в JSON заново."
+        )
+    kinds = [classify_question(label.text) for label in labels]
+    truth = {scoring.OPENNESS: [q.openness for q in labels], scoring.LEVEL: [q.level for q in labels]}
+    rules = {scoring.OPENNESS: [k.openness for k in kinds], scoring.LEVEL: [k.level for k in kinds]}
+    scores = [s for task in truth for s in scoring.class_scores(task, truth[task], rules[task])]
+    accuracies = {task: scoring.accuracy(truth[task], rules[task]) for task in truth}
+    uncovered = sum(k.language is None for k in kinds)
+    print(f"Вопросов, размеченных экспертами: {len(labels)}"
+          + (f"; на языке, которого правила не знают: {uncovered} (считаются ошибкой правил)." if uncovered else "."))
+    print(scoring.format_scores(scores, accuracies))
+    differ = [(q, k) for q, k in zip(labels, kinds, strict=True)
+              if (q.openness and q.openness != k.openness) or (q.level and q.level != k.level)]
+    if differ:
+        print(f"Вопросов, где правила ответили иначе, чем эксперт: {len(differ)}"
+              + ("; первые десять:" if len(differ) > 10 else ":"))
+        for q, k in differ[:10]:
+            print(f"  «{q.text}» — эксперт: {scoring.names(q.openness, q.level)}; правила: "
+                  f"{scoring.names(k.openness, k.level)} ({k.rule})")
+    out = args.out or args.export_path.with_name(f"{args.export_path.stem}_questions.csv")
+    fsutil.write_bytes(out, ("\ufeff" + scoring.scores_csv(scores)).encode("utf-8"))  # the BOM Excel needs
+    print(f"Таблица сохранена: {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Each stage (pandas, requests, the web framework) loads after parsing: --help and a wrong flag answer at once.
-    handlers = {"queue": _queue, "server": _server, "connect": _connect, "backend": _backend}
+    handlers = {"queue": _queue, "server": _server, "connect": _connect, "backend": _backend, "questions": _questions}
     if args.command in handlers:
         return handlers[args.command](args)
     from pedpatterns.labelstudio import project
@@ -202,8 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     url, token = project.connection_settings(layout, args.url, args.token)
     client = LabelStudioClient(url, token)
     if args.command == "setup":
-        report = project.setup_project(client, layout, args.project_title)
+        report = project.setup_project(client, layout, args.project_title, args.question_labels)
         print(f"Проект «{report.title}» {'создан' if report.created else 'обновлён'} (№{report.project_id}).")
+        if report.question_labels:
+            print("Разметка вопросов включена: выделите вопрос учителя в тексте сегмента (метка «Вопрос») и "
+                  "отметьте, открытый он или закрытый и какой уровень мышления требует. Сравнить с правилами: "
+                  "python -m pedpatterns.labelstudio questions ЭКСПОРТ.json")
         if report.storage_added:
             print(f"Подключено локальное хранилище: {layout.processed_data}")
         print(f"Импортировано задач: {report.imported}; уже были в проекте: {report.already_there}.")

@@ -315,17 +315,22 @@ def read_export(path: Path, choices_tag: str = CHOICES_TAG) -> list[Annotation]:
             "и сохраните её как labeled.csv в папке проекта."
         )
     if path.suffix.lower() == ".json":
-        text = _read_text(path)
-        try:
-            items = json.loads(text or "[]")
-        except json.JSONDecodeError as exc:
-            raise UserError(f"«{path}» — не корректный JSON ({exc.msg}, строка {exc.lineno}). {REEXPORT}") from None
-        except (ValueError, RecursionError):
-            raise damaged_export(path, "весь файл", "слишком глубокая вложенность или слишком длинное число") from None
-        if not isinstance(items, list):
-            raise UserError(
-                f"В «{path}» ожидался список задач или аннотаций — экспорт Label Studio JSON или JSON-MIN, "
-                f"а записан {_kind(items)}. {REEXPORT}"
-            )
-        return _json_annotations(path, items, choices_tag)
+        return _json_annotations(path, read_json_items(path), choices_tag)
     return read_csv_export(path, choices_tag)
+
+
+def read_json_items(path: Path) -> list[Any]:
+    """The items of a JSON or JSON-MIN export (tasks or flat annotations), not yet checked one by one."""
+    text = _read_text(path)
+    try:
+        items = json.loads(text or "[]")
+    except json.JSONDecodeError as exc:
+        raise UserError(f"«{path}» — не корректный JSON ({exc.msg}, строка {exc.lineno}). {REEXPORT}") from None
+    except (ValueError, RecursionError):
+        raise damaged_export(path, "весь файл", "слишком глубокая вложенность или слишком длинное число") from None
+    if not isinstance(items, list):
+        raise UserError(
+            f"В «{path}» ожидался список задач или аннотаций — экспорт Label Studio JSON или JSON-MIN, "
+            f"а записан {_kind(items)}. {REEXPORT}"
+        )
+    return items

@@ -17,6 +17,7 @@ from pedpatterns import fsutil
 from pedpatterns.errors import UserError
 from pedpatterns.labels.exports import read_csv_export
 from pedpatterns.labelstudio.client import LabelStudioClient
+from pedpatterns.labelstudio.config import has_question_labels, with_question_labels
 from pedpatterns.labelstudio.options import DEFAULT_TITLE
 from pedpatterns.labelstudio.tasks import read_tasks
 from pedpatterns.layout import Layout
@@ -37,6 +38,7 @@ class SetupReport:
     storage_added: bool
     imported: int
     already_there: int
+    question_labels: bool = False  # the config holds the labelling of the teacher's questions
 
     def project_url(self, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/projects/{self.project_id}/data"
@@ -114,17 +116,23 @@ def ensure_storage(client: LabelStudioClient, project_id: int, layout: Layout) -
     return True
 
 
-def setup_project(client: LabelStudioClient, layout: Layout, title: str = DEFAULT_TITLE) -> SetupReport:
+def setup_project(
+    client: LabelStudioClient, layout: Layout, title: str = DEFAULT_TITLE, question_labels: bool = False
+) -> SetupReport:
     """Create or update the project: config, local-files storage, tasks not imported yet.
 
     Running it again after prepare_data.py processed more parts imports only the new
     tasks (matched by ``segment_id``), so experts' work is never duplicated.
+    ``question_labels`` adds the labelling of the teacher's questions to the config; a project that has it
+    keeps it on a later run without the flag (Label Studio would refuse to drop tags experts have used).
     """
     config = project_label_config(layout)
     tasks = project_tasks(layout)
     client.whoami()
     project = client.find_project(title)
     created = project is None
+    if question_labels or (project is not None and has_question_labels(project.get("label_config") or "")):
+        config = with_question_labels(config)
     if project is None:
         project = client.create_project(title, config, description="Разметка педагогических паттернов (pedpatterns)")
     elif (project.get("label_config") or "").strip() != config.strip():  # the server strips the text
@@ -135,7 +143,8 @@ def setup_project(client: LabelStudioClient, layout: Layout, title: str = DEFAUL
     new = [t for t in tasks if _task_key(t) not in present]
     if new:
         client.import_tasks(project_id, new)
-    return SetupReport(project_id, title, created, storage_added, len(new), len(tasks) - len(new))
+    return SetupReport(project_id, title, created, storage_added, len(new), len(tasks) - len(new),
+                       has_question_labels(config))
 
 
 @dataclass(frozen=True)
