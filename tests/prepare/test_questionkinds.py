@@ -9,6 +9,7 @@ d780c43): their floors are the honest estimate. Floors sit a little under what w
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,30 @@ def test_accuracy_on_the_english_sets(name: str, floor: float) -> None:
     _, acc = _scores(name)
     assert acc[OPENNESS] is not None and acc[OPENNESS] >= floor
     assert acc[LEVEL] is not None and acc[LEVEL] >= floor
+
+
+# --- the Russian sample lesson (tools/make_sample_lesson.py) ---------------------------------------------
+
+# My judgement of each teacher question of the script (docs/report.md lists them with the rules' answers).
+SAMPLE_RU = {
+    "Кто сегодня дежурный?": (CLOSED, REMEMBER),
+    "Что обозначает имя существительное?": (CLOSED, REMEMBER),
+    "На какие вопросы оно отвечает?": (CLOSED, REMEMBER),
+    "Какого рода слово книга?": (CLOSED, REMEMBER),
+    "Почему слово дедушка мужского рода?": (OPEN, ANALYSE),
+    "А какого рода слово окно?": (CLOSED, REMEMBER),
+    "Что нового вы узнали на уроке?": (OPEN, REMEMBER),
+}
+
+
+def test_the_russian_sample_lessons_questions() -> None:
+    from tests.support.tools import load_tool
+
+    tool = load_tool()
+    asked = [re.split(r"(?<=[.!])\s+", line.text)[-1] for _, lines in tool.RUSSIAN_SECTIONS for line in lines
+             if line.speaker == tool.T and line.text.rstrip().endswith("?")]
+    assert asked == list(SAMPLE_RU)
+    for text, judged in SAMPLE_RU.items():
+        for variant in (text, text.lower().rstrip("?") + "."):  # as Whisper may write it
+            kind = classify_question(variant)
+            assert (kind.openness, kind.level) == judged, (variant, kind)
