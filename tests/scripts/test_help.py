@@ -54,7 +54,7 @@ def test_script_help_loads_no_heavy_library(script: str) -> None:
     assert heavy == "-", f"{script} --help загрузил: {heavy}"
 
 
-@pytest.mark.parametrize("command", ["", "queue", "server", "connect", "backend"])
+@pytest.mark.parametrize("command", ["", "queue", "server", "connect", "backend", "questions"])
 def test_labelstudio_help_loads_no_heavy_library(command: str) -> None:
     code, text, heavy = _help(MODULE, *([command] if command else []))
     assert code == 0
