@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="вероятность, начиная с которой паттерн показывается как найденный")
     parser.add_argument("--pause-seconds", type=cli.pause_seconds, default=ReportOptions.pause_seconds,
                         help="пауза — промежуток без речи не короче стольких секунд")
+    parser.add_argument("--anonymise", action="store_true", default=ReportOptions.anonymise,
+                        help="кроме обычных отчётов записать обезличенные копии для передачи в "
+                             "new_videos/reports_anonymised/: вместо имён видео, учителей и классов — «Урок 1», "
+                             "«Учитель А», «Класс № 1», без ссылок на видео и звук (кто есть кто — в "
+                             "new_videos/reports/anonymised_names.json, его не пересылайте)")
     flags.add_processing_arguments(parser)
     flags.add_executor_arguments(parser)
     args = parser.parse_args(argv)
@@ -34,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from pedpatterns.models import textmodel
     from pedpatterns.prepare.batch import prepare_films
     from pedpatterns.prepare.processing import print_result
+    from pedpatterns.report import privacy
     from pedpatterns.report.build import analyse_lesson, write_index, write_report
 
     candidates = layout.list_new_videos()
@@ -62,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     batch = prepare_films(layout, videos, options, args.part_minutes, where,
                           on_done=lambda r: None if r.skipped else print_result(r))
     pages, failed = [], [(lesson.film, lesson.errors[0]) for lesson in batch.failed]
+    shared_key = (privacy.names_key(layout, [x.stem for x in batch.lessons if x.ok])
+                  if report_options.anonymise else None)
     for lesson in progress.progress([x for x in batch.lessons if x.ok], "Отчёты", unit="видео"):
         try:
             data = analyse_lesson(layout, lesson.stem, [p.name for p in lesson.parts], model, report_options)
             pages.append(write_report(layout, data))
+            if shared_key is not None:
+                privacy.write_shared_report(layout, data, shared_key)
         except UserError as exc:  # one bad video does not cost the others their reports
             failed.append((lesson.film, exc.message))
             print(f"\nНе удалось: {exc.message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nНе удалось: {message}\nПерехожу к следующему видео.", file=sys.stderr, flush=True)
     try:
         index = write_index(layout)
+        if shared_key is not None:
+            privacy.write_shared_index(layout, shared_key)
     except UserError:
         raise
     except Exception as exc:  # the lessons' own reports are written: the summary's fault must not hide them
@@ -89,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if index:
         print(f"Сводка по всем урокам: {index}")
     print(f"Папка с отчётами: {layout.reports}")
+    if shared_key is not None:
+        print(f"Обезличенные копии для передачи: {layout.shared_reports} "
+              f"(кто есть кто — в {layout.anonymised_names.name}, его не пересылайте)")
     if failed:
         names = "; ".join(f"«{video.name}»: {message}" for video, message in failed)
         raise UserError(f"Отчёт не построен для {len(failed)} из {len(videos)} видео. {names}")

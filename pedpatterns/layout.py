@@ -39,6 +39,11 @@ REPORT_METRICS_CSV = "lesson_metrics.csv"
 REPORT_SEGMENTS_CSV = "segments.csv"
 REPORT_TALK_CSV = "who_talks.csv"
 REPORTS_INDEX = "index.html"
+# Inside new_videos/: the reports without names (find_patterns.py --anonymise), and, among the own reports,
+# the key from each film, teacher and class to its neutral label (kept private: it is what the labels hide).
+REPORTS = "reports"
+SHARED_REPORTS = "reports_anonymised"
+ANONYMISED_NAMES = "anonymised_names.json"
 
 # The splits of dataset_foto/ (Hugging Face ImageFolder).
 TRAIN, TEST = "train", "test"
@@ -377,7 +382,7 @@ class Layout:
 
     @property
     def reports(self) -> Path:
-        return self.new_videos / "reports"
+        return self.new_videos / REPORTS
 
     def report_dir(self, video_stem: str) -> Path:
         return self.reports / video_stem
@@ -399,6 +404,20 @@ class Layout:
     def report_talk_csv(self, video_stem: str) -> Path:
         """Who talks in the lesson (teacher, pupils, silence: seconds and shares), for Excel."""
         return self.report_dir(video_stem) / REPORT_TALK_CSV
+
+    @property
+    def shared_reports(self) -> Path:
+        """The reports meant for sharing, without names (find_patterns.py --anonymise)."""
+        return self.new_videos / SHARED_REPORTS
+
+    @property
+    def anonymised_names(self) -> Path:
+        """The private key: which film, teacher and class each neutral label of the shared reports stands for."""
+        return self.new_videos / REPORTS / ANONYMISED_NAMES
+
+    def source_part(self, part: str) -> str:
+        """The processed part a report names ``part``: itself, but in a shared report (report/privacy.py)."""
+        return part
 
     @property
     def reports_index(self) -> Path:

@@ -26,7 +26,7 @@ from pedpatterns.errors import UserError
 from pedpatterns.layout import Layout
 from pedpatterns.models.textmodel import TextModel
 from pedpatterns.prepare import cutting, processing
-from pedpatterns.report import lessonmetrics, linguistics, references, talk, timeline, trend
+from pedpatterns.report import lessonmetrics, linguistics, moments, references, talk, timeline, trend
 from pedpatterns.report.options import ReportOptions
 from pedpatterns.report.page import INDEX_METRICS, render_index, render_report, timeline_section, trend_section
 
@@ -123,7 +123,7 @@ def analyse_lesson(
     patterns = model.patterns if model is not None else []
     rows = _segment_rows(layout, segments, proba, patterns, threshold)
     _add_listening(layout, video_stem, rows, dict(zip(parts, transcripts, strict=True)))
-    return {
+    report = {
         "video": video_stem,
         "created": datetime.now().isoformat(timespec="seconds"),
         "parts": list(parts),
@@ -131,10 +131,39 @@ def analyse_lesson(
         "threshold": threshold,
         **lesson,
         "talk": talk.talk_summary(transcripts, duration),
-        "model": None if model is None else {"patterns": list(patterns), **model.info},
+        "model": None if model is None else {"patterns": list(patterns), **_shareable_info(model.info)},
         "pattern_summary": _pattern_summary(rows, patterns) if model is not None else [],
         "segments": rows,
     }
+    _add_moments(layout, report, {p: talk.part_start(t) for p, t in zip(parts, transcripts, strict=True)})
+    return report
+
+
+def _shareable_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The model's facts for the report, the labels file by its name only: no home folder in a shared report."""
+    shown = dict(info)
+    if isinstance(shown.get("labels"), str):
+        shown["labels"] = Path(shown["labels"]).name
+    return shown
+
+
+def _add_moments(layout: Layout, report: dict[str, Any], part_starts: dict[str, float]) -> None:
+    """The moments worth watching (:mod:`moments`), each with its part film to play from its second.
+
+    The film's link is relative to the report's folder, like the clips', so it plays offline; a
+    part whose film is gone (moved, deleted to save space) keeps the segment's clip instead.
+    """
+    chosen, missing = moments.choose_moments(report, part_starts)
+    home = layout.report_dir(report["video"])
+    for moment in chosen:
+        film = layout.part_films / f"{moment['part']}.mp4" if moment["part"] else None
+        moment["film"] = relative_link(film, home) if film is not None and film.is_file() else None
+    report["moments"], report["moments_missing"] = chosen, missing
+
+
+def relative_link(path: Path, home: Path) -> str:
+    """A link from the report's folder ``home`` to a file of the project, as a page's src writes it."""
+    return quote(Path(os.path.relpath(path, home)).as_posix())
 
 
 def _add_listening(
@@ -149,7 +178,7 @@ def _add_listening(
     for row in rows:
         part, index = row["part"], int(row["segment"])
         clip = layout.audio_clip(part, index)
-        row["audio"] = quote(Path(os.path.relpath(clip, home)).as_posix()) if clip.is_file() else None
+        row["audio"] = relative_link(clip, home) if clip.is_file() else None
         transcript = transcripts.get(part, {})
         offset = talk.part_start(transcript)
         row["lines"] = talk.speaker_lines(transcript.get("words") or [], row["lesson_start"] - offset,
@@ -245,8 +274,10 @@ def write_linguistics(layout: Layout, report: dict[str, Any], folder: Path, *, h
         text = None
         if report["model"]:
             text = {int(r["segment"]): r.get("present", []) for r in report["segments"] if r["part"] == part}
-        written += linguistics.write_part_files(layout, part, folder, experts=experts, text_model=text,
-                                                threshold=report["threshold"], home=home)
+        source = layout.source_part(part)  # a shared report's parts are labels (report/privacy.py)
+        written += linguistics.write_part_files(layout, source, folder, experts=experts, text_model=text,
+                                                threshold=report["threshold"], home=home,
+                                                name=None if source == part else part)
     return written
 
 

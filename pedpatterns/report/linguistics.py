@@ -234,8 +234,13 @@ def write_part_files(
     text_model: Mapping[int, Sequence[str]] | None = None,
     threshold: float = 0.5,
     home: Path | None = None,
+    name: str | None = None,
 ) -> list[Path]:
-    """``<part>.TextGrid`` and ``<part>.eaf`` in ``folder`` (which becomes ``home``); returns both paths."""
+    """``<part>.TextGrid`` and ``<part>.eaf`` in ``folder`` (which becomes ``home``); returns both paths.
+
+    ``name``: the files' name instead of the part's, in a shared report (report/privacy.py); the
+    .eaf then links no video, since the video's path names the film.
+    """
     transcript = lessonmetrics.read_transcript(layout.transcript_json(part))
     table = read_segments_table(layout, part)
     segments = [] if table is None else table.reset_index().to_dict("records")
@@ -246,7 +251,9 @@ def write_part_files(
     }
     tiers, duration = part_tiers(transcript, segments, patterns)
     media = layout.part_films / f"{part}.mp4"
+    stem = name or part
     return [
-        write_textgrid(folder / f"{part}{TEXTGRID_SUFFIX}", tiers, duration),
-        write_eaf(folder / f"{part}{EAF_SUFFIX}", tiers, media if media.is_file() else None, home or folder),
+        write_textgrid(folder / f"{stem}{TEXTGRID_SUFFIX}", tiers, duration),
+        write_eaf(folder / f"{stem}{EAF_SUFFIX}", tiers, media if media.is_file() and name is None else None,
+                  home or folder),
     ]

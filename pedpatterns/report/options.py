@@ -18,3 +18,4 @@ class ReportOptions:
 
     threshold: float = DEFAULT_THRESHOLD
     pause_seconds: float = PAUSE_SECONDS  # the same pause the segments' features count (lessonmetrics too)
+    anonymise: bool = False  # also write the copies without names, for sharing (report/privacy.py)

@@ -1,4 +1,5 @@
-"""The report as a self-contained HTML page in Russian: plots and thumbnails embedded, no scripts.
+"""The report as a self-contained HTML page in Russian: plots and thumbnails embedded, no scripts but two
+one-line handlers that start a moment's player at its second.
 
 A teacher opens the file from a folder or an e-mail, offline, on any computer: so nothing is
 fetched from elsewhere (plots are base64 PNG drawn with matplotlib's Agg, keyframes small
@@ -82,6 +83,11 @@ box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .line{margin:2px 0}.who{font-weight:600;margin-right:4px}
 .who.teacher{color:#2F6690}.who.pupil{color:#B85F00}.who.group{color:#8E6C8A}
 audio{width:200px;height:32px;margin-top:6px;display:block}
+.moments{display:grid;gap:10px}
+.moment{display:flex;gap:14px;background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.moment .when{font-size:.9em;color:#3e4c59}.moment .said{font-style:italic;color:#3e4c59;margin:4px 0}
+.moment details summary{cursor:pointer;color:#2F6690;font-weight:600;margin-top:6px}
+.moment video{width:480px;max-width:100%;margin-top:6px;display:block;background:#000}
 """
 
 
@@ -143,6 +149,17 @@ def thumbnail(path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def keyframe_thumbnail(item: dict[str, Any], layout: Layout) -> str | None:
+    """The thumbnail of a segment's (or a moment's) keyframe, found by its part and number.
+
+    By part and number, not by the stored path: a shared report's path names its label
+    (report/privacy.py), and ``layout.source_part`` finds the processed part behind it.
+    """
+    if not item.get("keyframe") or item.get("segment") is None:
+        return None
+    return thumbnail(layout.keyframe(layout.source_part(str(item["part"])), int(item["segment"])))
 
 
 def pattern_colour(index: int) -> str:
@@ -358,7 +375,7 @@ def _segments_table(report: dict[str, Any], layout: Layout) -> str:
             + ("<th>Паттерны</th>" if with_model else "") + "</tr>")
     rows = []
     for seg in report["segments"]:
-        image = thumbnail(layout.root / seg["keyframe"]) if seg["keyframe"] else None
+        image = keyframe_thumbnail(seg, layout)
         frame = f'<img class="thumb" alt="кадр" src="data:image/jpeg;base64,{image}">' if image else "—"
         patterns = f"<td>{_patterns_cell(seg)}</td>" if with_model else ""
         audio = (f'<audio controls preload="none" src="{esc(seg["audio"])}" title="послушать сегмент"></audio>'
@@ -415,6 +432,56 @@ def _talk_section(report: dict[str, Any]) -> str:
             f'<div class="cards talk">{"".join(cards)}</div><p class="muted">{esc(talk["note"])}</p></section>')
 
 
+# The player starts at the moment's second: the media fragment (#t=) where the browser honours it, and this
+# one-line handler where it does not; opening «посмотреть этот момент» plays, closing it pauses.
+_SEEK = "var s=+this.dataset.start;if(Math.abs(this.currentTime-s)>1)this.currentTime=s"
+_PLAY = ("var v=this.querySelector('video,audio');if(!v)return;"
+         "if(this.open){var p=v.play();if(p&&p.catch)p.catch(function(){})}else v.pause()")
+
+
+def _moment_player(moment: dict[str, Any], poster: str | None) -> str:
+    """«посмотреть этот момент»: the part film from the moment's second, else the segment's clip, else why not."""
+    if moment.get("film"):
+        start, tag, what = moment["part_time"], "video", "видео части"
+        src = moment["film"]
+    elif moment.get("audio"):
+        start, tag, what = moment.get("audio_time") or 0.0, "audio", "звук сегмента (видео части не найдено)"
+        src = moment["audio"]
+    else:
+        return ""
+    extra = f' poster="data:image/jpeg;base64,{poster}"' if poster and tag == "video" else ""
+    return (f'<details ontoggle="{esc(_PLAY)}"><summary>посмотреть этот момент</summary>'
+            f'<{tag} controls preload="none" src="{esc(src)}#t={start:.1f}" data-start="{start:.1f}"{extra} '
+            f'onloadedmetadata="{esc(_SEEK)}" title="{esc(what)}"></{tag}></details>')
+
+
+def moments_section(report: dict[str, Any], layout: Layout) -> str:
+    """«Моменты, которые стоит посмотреть»: each with its keyframe, time, why, and a player from that second."""
+    items = []
+    for moment in report.get("moments") or []:
+        image = keyframe_thumbnail(moment, layout)
+        frame = f'<img class="thumb" alt="кадр" src="data:image/jpeg;base64,{image}">' if image else ""
+        where = (f", часть {esc(moment['part_number'])}" if moment.get("part_number") else "")
+        said = f'<div class="said">{esc(moment["text"])}</div>' if moment.get("text") else ""
+        player = _moment_player(moment, image)
+        if not player:
+            player = ('<div class="muted">В обезличенном отчёте видео и звук не прилагаются.</div>'
+                      if report.get("anonymised") else
+                      '<div class="muted">Видео и звук этой части не найдены (part_films/, processed_data/).</div>')
+        items.append(
+            f'<div class="moment" data-kind="{esc(moment["kind"])}" data-time="{esc(moment["time"])}">'
+            f"<div>{frame}</div><div><b>{esc(moment['title'])}</b>"
+            f'<div class="when">{esc(clock(moment["time"]))} от начала урока{where}, '
+            f"{esc(clock(moment['part_time']))} от начала части</div>"
+            f"<div>{esc(moment['why'])}</div>{said}{player}</div></div>"
+        )
+    missing = "".join(f"<li>{esc(line)}</li>" for line in report.get("moments_missing") or [])
+    notice = f'<div class="notice info" data-moments="missing"><ul>{missing}</ul></div>' if missing else ""
+    body = (f'<div class="moments">{"".join(items)}</div>' if items
+            else '<p class="muted">Моментов для просмотра в этом уроке нет.</p>')
+    return f"<section><h2>Моменты, которые стоит посмотреть</h2>{body}{notice}</section>"
+
+
 def _meanings(report: dict[str, Any]) -> str:
     items = "".join(f"<dt>{esc(name)}</dt><dd>{esc(meaning)}</dd>" for name, _, meaning in METRICS.values())
     return (f"<p>Показатели посчитаны по времени слов в расшифровке. Пауза — промежуток без речи не короче "
@@ -460,6 +527,7 @@ def render_report(report: dict[str, Any], layout: Layout) -> str:
            "<p class=\"muted\">Серые полосы — речь, красные треугольники — вопросы")
         + ("; ниже — паттерны, чем ярче цвет, тем увереннее модель." if report["model"] else ".") + "</p></section>",
     ]
+    sections.append(moments_section(report, layout))
     if report["model"]:
         sections.append(f"<section><h2>Паттерны на уроке</h2>{_pattern_table(report)}</section>")
     sections.append(f"<section><h2>Вопросы и ожидание ответа</h2>{_questions_table(report)}</section>")

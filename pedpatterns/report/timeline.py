@@ -244,7 +244,7 @@ def build_timeline(layout: Layout, reports: Sequence[Mapping[str, Any]]) -> Time
         transcripts = []
         for part in report.get("parts") or []:
             try:
-                transcripts.append(lessonmetrics.read_transcript(layout.transcript_json(part)))
+                transcripts.append(lessonmetrics.read_transcript(layout.transcript_json(layout.source_part(part))))
             except UserError:
                 continue
         rows.append(lesson_row(report, info, transcripts))

@@ -108,11 +108,13 @@ def test_page_is_self_contained_and_escapes_transcripts(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; a&lt;b &amp; c?" in html
     assert "Урок &lt;1&gt; &amp; 2" in html
-    # Everything is embedded but the segments' clips: relative links into processed_data/ (issue 14).
+    # Everything is embedded but the segments' clips: relative links into processed_data/ (issue 14), the
+    # moment's from its second (#t=).
     linked = re.findall(r'(?:src|href)="(?!data:)([^"]*)"', html)
-    assert linked and all(re.fullmatch(r"\.\./\.\./\.\./processed_data/[^/]+/segment_\d{3}_audio\.mp3", u)
+    assert linked and all(re.fullmatch(r"\.\./\.\./\.\./processed_data/[^/]+/segment_\d{3}_audio\.mp3(#t=[\d.]+)?", u)
                           for u in linked), linked
-    assert html.count('src="data:image/jpeg;base64,') == 2 and html.count('src="data:image/png;base64,') == 2
+    # Two segments' keyframes and the one moment's (the longest monologue).
+    assert html.count('src="data:image/jpeg;base64,') == 3 and html.count('src="data:image/png;base64,') == 2
     assert "сначала нужна разметка" in html
 
 
