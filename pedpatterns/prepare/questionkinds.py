@@ -78,7 +78,9 @@ class QuestionKind:
 class Cue:
     """One row of a cue table.
 
-    ``phrases``: words separated by spaces; ``слово*`` matches any ending, ``…`` up to four words between.
+    ``phrases``: words separated by spaces; ``слово*`` matches any ending, ``…`` up to four words between,
+    ``^`` in front: only where the question starts (after openers such as «а», «ну»): «когда», «where», «who»
+    inside a question are mostly conjunctions («Что вы надеваете, когда идёт снег?»).
     ``openness`` / ``level``: what the row says (``None``: nothing). ``frame``: an opinion frame, whose level
     counts only when no other cue above remembering is found.
     """
@@ -149,7 +151,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue(("что вы знаете", "что ты знаешь", "что нового", "что вы узнали", "что ты узнал*", "что вы запомнили"),
             OPEN, REMEMBER, "«что вы знаете о…», «что нового узнали» — вспомнить всё, что знаешь"),
         # remember — recognising, recalling (A&K; «простые вопросы»)
-        Cue(("кто", "когда", "где", "куда", "откуда", "сколько", "чей", "чья", "чье", "чьи", "назови*",
+        Cue(("^кто", "^когда", "^где", "^куда", "^откуда", "сколько", "чей", "чья", "чье", "чьи", "назови*",
              "назовите", "назвать", "вспомн*", "перечисли*", "как называ*", "как зовут", "как пишет*",
              "как переводит*", "как звучит", "как по-английски", "как по английски", "что такое",
              "в каком году", "какого числа", "определени*", "повтори*"),
@@ -184,7 +186,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
             OPEN, None, "«what else» — ответов может быть много"),
         Cue(("what do you know", "what did you learn", "what have you learned", "what have you learnt"),
             OPEN, REMEMBER, "«what do you know about…» — вспомнить всё, что знаешь"),
-        Cue(("who", "when", "where", "whose", "how many", "how much", "how old", "how do you spell",
+        Cue(("^who", "^when", "^where", "^whose", "how many", "how much", "how old", "how do you spell",
              "how do you say", "how do we say", "name", "list", "recall", "remember", "what year", "define",
              "definition", "what is called", "what is it called", "repeat"),
             CLOSED, REMEMBER, "«who», «when», «name», «list» — вспомнить факт"),
@@ -243,7 +245,7 @@ def classify_question(text: str) -> QuestionKind:
     if language is None:
         return QuestionKind(None, None, None, UNSUPPORTED)
     table = CUES[language]
-    rows = {m.row for m in _matches(words, table)}
+    rows = {m.row for m in _matches(words, table, language)}
     found = [table[r] for r in sorted(rows)]
 
     opening = next((c for c in found if c.openness == OPEN), None)
@@ -291,8 +293,7 @@ def _closed_rule(words: list[str], language: str, found: list[Cue]) -> str:
         return CHOICE_RULE
     if SECOND_WORD_PARTICLES[language] & set(words):
         return PARTICLE_RULE
-    start = next((i for i, w in enumerate(words[:2]) if w not in LEADING_WORDS[language]), 0)
-    if language == "en" and words[start] in AUXILIARIES_EN:
+    if language == "en" and words[_first_word(words, language)] in AUXILIARIES_EN:
         return YES_NO_RULE
     closing = next((c for c in found if c.openness == CLOSED), None)
     if closing is not None:
@@ -313,13 +314,20 @@ def _level_cue(found: list[Cue]) -> Cue | None:
     return None
 
 
-def _matches(words: list[str], table: tuple[Cue, ...]) -> list[_Match]:
+def _first_word(words: list[str], language: str) -> int:
+    """Where the question starts: its first word after at most two openers («а», «ну», «so»)."""
+    return next((i for i, w in enumerate(words[:2]) if w not in LEADING_WORDS[language]), min(2, len(words) - 1))
+
+
+def _matches(words: list[str], table: tuple[Cue, ...], language: str) -> list[_Match]:
     """Every cue phrase found in ``words``; a longer phrase claims its words before a shorter one."""
+    first = _first_word(words, language)
     candidates = [
         _Match(row, positions)
         for row, cue in enumerate(table)
         for phrase in cue.phrases
-        for positions in _find(words, phrase.split())
+        for positions in _find(words, phrase.removeprefix("^").split())
+        if not phrase.startswith("^") or min(positions) == first
     ]
     candidates.sort(key=lambda m: -len(m.positions))
     taken: set[int] = set()

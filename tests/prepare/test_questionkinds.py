@@ -117,6 +117,13 @@ def test_a_longer_phrase_takes_its_words_first() -> None:
     assert (both.openness, both.level) == (OPEN, ANALYSE)
 
 
+def test_when_inside_a_question_is_a_conjunction_not_the_cue() -> None:
+    assert "«when»" in classify_question("When did the war end?").rule
+    assert "«when»" not in classify_question("What do you wear when it is snowy?").rule
+    assert "«когда»" in classify_question("А когда это было?").rule
+    assert "«когда»" not in classify_question("Что вы берёте, когда идёт дождь?").rule
+
+
 def test_a_choice_with_an_open_cue_is_open() -> None:
     assert classify_question("Что лучше: точка или запятая?").openness == CLOSED
     assert classify_question("Что лучше, точка или запятая, и почему?").openness == OPEN
