@@ -15,13 +15,22 @@ import pytest
 
 from pedpatterns.layout import Layout
 from pedpatterns.testing.synthetic import make_known_lesson, make_labelled_project
-from tests.report.test_report_speakers import TURNS, with_speakers
 from tests.support.leaks import names_found
 from tests.support.scripts import run_script
 
 FILMS = ("Кузнецова 7Б 2026-03-09", "Смирнов-гимназия-2026-03-02")
 TEACHERS = ("Кузнецова Ольга Игоревна", "Смирнов Пётр Ильич")
 CLASSES = ("7Б-лицей", "9 В гимназии")
+# The known lesson's speakers: the teacher asks by 10 s, a pupil answers 16–22 s, the teacher goes on.
+TURNS = [{"start": 0.0, "end": 10.0, "speaker": "teacher"}, {"start": 16.0, "end": 22.0, "speaker": "pupil"},
+         {"start": 22.0, "end": 30.0, "speaker": "teacher"}]
+
+
+def with_speakers(layout: Layout, part: str) -> None:
+    path = layout.transcript_json(part)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(turns=TURNS, speakers={"engine": "test", "voices": 2, "note": ""})
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -31,7 +40,7 @@ def test_anonymised_copies_name_no_one(tmp_path: Path) -> None:
     make_labelled_project(layout, n_films=3, per_part=12)  # a model: the patterns' moments and columns too
     parts = [make_known_lesson(layout, film, text=f"{TEACHERS[0]}, {CLASSES[0]}: что такое дробь?")
              for film in FILMS]
-    with_speakers(layout, parts[0], TURNS)
+    with_speakers(layout, parts[0])
     layout.part_films.joinpath(f"{parts[0]}.mp4").write_bytes(b"the own report links it")
     layout.lessons_csv.write_text("видео,учитель,класс,дата\n" + "".join(
         f"{film}.mp4,{teacher},{klass},\n" for film, teacher, klass in zip(FILMS, TEACHERS, CLASSES, strict=True)),
