@@ -30,6 +30,7 @@ gains, and only the names differ.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,6 +85,7 @@ class NamesKey:
             return part_stem(self.lesson(part), 1) if part in self.lessons else self.scrub(part)
         return part_stem(self.lesson(split[0]), split[1])
 
+    @functools.cached_property
     def names(self) -> dict[str, str]:
         """Every private name of three characters or more → its label (compared case-insensitively)."""
         out: dict[str, str] = {}
@@ -97,25 +99,18 @@ class NamesKey:
         """``text`` with every private name replaced by its label, and absolute paths of this computer hidden."""
         for path in self.hidden_paths:
             text = text.replace(path, HIDDEN_PATH)
-        names = self.names()
-        if not names:
+        if not self.names:
             return text
-        return _names_pattern(tuple(sorted(names, key=len, reverse=True))).sub(
-            lambda m: names[m.group(0).casefold()], text)
+        return self._pattern.sub(lambda m: self.names.get(m.group(0).casefold(), HIDDEN_PATH), text)
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        """One pass over a text, longest names first, each a whole word («_» counts as a break: part names)."""
+        alternatives = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
+        return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
     def layout(self, layout: Layout) -> SharedLayout:
         return SharedLayout(layout.root, tuple((label, stem) for stem, label in self.lessons.items()))
-
-
-_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    """One pass over the text, longest names first, each a whole word («_» counts as a break: part names)."""
-    if names not in _PATTERNS:
-        alternatives = "|".join(re.escape(n) for n in names)
-        _PATTERNS[names] = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
-    return _PATTERNS[names]
 
 
 @dataclass(frozen=True)
