@@ -16,7 +16,7 @@ from pedpatterns.report.page import render_report
 from pedpatterns.report.talk import TALK_METRICS
 from pedpatterns.report.waits import NO_ANSWER_SECONDS
 from pedpatterns.testing.synthetic import make_known_lesson
-from tests.report.test_report_speakers import TURNS, report_of, with_speakers
+from tests.support.reports import TURNS, report_of, with_speakers
 
 
 def spoken(text: str, start: float = 0.0, step: float = 0.3) -> list[Word]:
