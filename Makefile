@@ -4,7 +4,7 @@
 # Another Python: make demo PYTHON=python3.11. Extra arguments: make test ARGS="-k speakers".
 
 PYTHON ?= python3
-TARGETS := demo test test-fast doctor install speakers openai-whisper labelstudio lint bench docs lock clean
+TARGETS := demo test test-fast doctor install speakers openai-whisper labelstudio lint bench docs screenshots lock clean
 
 .PHONY: help $(TARGETS)
 

@@ -178,6 +178,14 @@ def doctor(extra: Sequence[str]) -> None:
     run(python if python.is_file() else Path(sys.executable), "-m", "pedpatterns", "doctor", *extra)
 
 
+def screenshots(extra: Sequence[str]) -> None:
+    """docs/images/ from a real run: the report in headless Chromium (installed with apt-get when missing), Label
+    Studio's labelling screen."""
+    labelstudio()
+    python = speakers()
+    run(python, ROOT / "tools" / "screenshots.py", *extra)
+
+
 def lock() -> None:
     python = install(stale_ok=True)
     uv = python.parent / ("uv.exe" if os.name == "nt" else "uv")
@@ -213,6 +221,7 @@ COMMANDS = {
     "labelstudio": ("поставить Label Studio в .venv-labelstudio", lambda extra: labelstudio()),
     "lint": ("проверка кода (ruff) и правил импорта (import-linter)", lambda extra: lint()),
     "bench": ("замеры скорости (bench/README.md)", bench),
+    "screenshots": ("переснять картинки docs/images/ (отчёт и экран разметки; ставит Chromium)", screenshots),
     "docs": ("обновить таблицы столбцов в docs/*.md из кода (tools/docs.py)", docs),
     "lock": ("пересобрать замки locks/ из файлов requirements*.txt (нужен интернет)", lambda extra: lock()),
     "clean": ("удалить всё, что создали этапы (кроме отложенных размеченных частей)", lambda extra: clean()),
@@ -224,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tools/make.py", description="Установка, пример, тесты и проверки pedpatterns без make.",
         epilog="команды:\n" + "\n".join(f"  {name:15} {text}" for name, (text, _) in COMMANDS.items())
-        + "\n\nВсё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench, docs.",
+        + "\n\nВсё после -- передаётся дальше: pytest (test, test-fast), tools/demo.py (demo), doctor, bench, docs, "
+        "tools/screenshots.py (screenshots).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=list(COMMANDS), metavar="КОМАНДА", help="одна из команд ниже")
     argv = list(sys.argv[1:] if argv is None else argv)
