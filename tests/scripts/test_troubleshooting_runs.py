@@ -1,9 +1,10 @@
 """The situations of docs/troubleshooting.md met for real: the scripts on real bad input print what the page quotes.
 
 tests/basics/test_troubleshooting.py checks every quote of the page against the code's source; here the commonest
-situations are made in a fresh project (no video, a broken film, no sound, a silent lesson, a full disk, no
-dataset, no token) and the script's real output (or the report it wrote) must contain the page's quote — names
-in «», «…» and numbers standing for what this run printed (tests.support.messages.printed_form).
+situations are made in a fresh project (no video, a broken film, no sound, a silent lesson, a Whisper model not
+downloaded and no internet, a full disk, no dataset, no token) and the script's real output (or the report it
+wrote) must contain the page's quote — names in «», «…» and numbers standing for what this run printed
+(tests.support.messages.printed_form).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pedpatterns.layout import Layout
 from tests.support.disks import fill
 from tests.support.media import make_video, write_bad_film
 from tests.support.messages import normalise, printed_form, quote_with
-from tests.support.scripts import assert_refused, copy_project, run_script
+from tests.support.scripts import assert_refused, copy_project, run_script, script_env
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ["tests.support.disks"]  # mount_tmpfs
@@ -72,6 +73,15 @@ def test_a_lesson_without_speech_gets_a_report_that_says_so(tmp_path: Path) -> N
     assert result.code == 0, result.out + result.err
     page = layout.report_html("Урок 5А").read_text(encoding="utf-8")
     assert_prints(html.unescape(re.sub(r"<[^>]+>", " ", page)), "ни учитель, ни ученики не говорят")
+
+
+def test_a_whisper_model_not_downloaded_and_no_internet(tmp_path: Path) -> None:
+    layout = project(tmp_path)
+    make_video(layout.films / "Урок 5А.mp4", 4, gop=20)
+    offline = script_env(HF_HOME=str(tmp_path / "пустой кэш"))  # script_env is offline already
+    result = run_script("prepare_data.py", "--yes", "--whisper-model", "small", root=layout.root, env=offline)
+    assert_refused(result)
+    assert_prints(result.err, "Не удалось загрузить модель распознавания речи Whisper")
 
 
 def test_not_enough_disk_for_the_cut(tmp_path: Path, mount_tmpfs: Callable[..., Path]) -> None:
