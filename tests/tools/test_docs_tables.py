@@ -87,3 +87,30 @@ def test_make_docs_is_a_command_with_make_and_without() -> None:
     assert "docs" in targets.split()
     # Read, not imported: tools/make.py imports tools/locks.py by a bare name that the repository's locks/ shadows.
     assert re.search(r'^    "docs": \(', (REPO / "tools" / "make.py").read_text(encoding="utf-8"), re.M)
+
+
+def _documented_fields(heading: str) -> dict[str, str]:
+    """The rows of the hand-written table under ``### heading`` in docs/outputs.md: each `field` → its row."""
+    section = OUTPUTS.read_text(encoding="utf-8").split(f"### {heading}\n", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {field: row for row in rows for field in re.findall(r"`(\w+)`", row.split(" | ")[0])}
+
+
+def test_report_json_carries_only_documented_fields(tmp_path: Path) -> None:
+    """A report made by the real code, with voices and a question: every key (and every question's) is on the page."""
+    import json
+
+    from pedpatterns.testing.synthetic import make_known_lesson
+    from tests.support.reports import TURNS, report_of, with_speakers
+
+    layout = Layout(tmp_path / "проект")
+    part = make_known_lesson(layout, "Урок 1")
+    with_speakers(layout, part, TURNS)
+    report_of(layout, part)
+    written = json.loads(layout.report_json("Урок 1").read_text(encoding="utf-8"))
+    documented = _documented_fields("report.json")
+    assert set(written) <= set(documented), set(written) - set(documented)
+    assert written["questions"], "the known lesson asks a question"
+    question_row = documented["questions"]
+    missing = [key for key in written["questions"][0] if f"`{key}`" not in question_row]
+    assert not missing, f"docs/outputs.md, report.json → questions: no {missing}"
