@@ -97,3 +97,34 @@ def test_no_message_or_page_sends_the_reader_to_a_readme_section() -> None:
     found = [f"{path.relative_to(REPO)}: {match.group(0)}" for path in files
              for match in stale.finditer(path.read_text(encoding="utf-8"))]
     assert not found, "\n".join(found)
+
+
+# Every command a user runs, as the shell starts it; the label-studio module's subcommands are read from its help.
+SCRIPTS = ("prepare_data.py", "create_image_dataset.py", "upload_dataset.py", "find_patterns.py", "auto_classifier.py")
+FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+
+
+def _help(*command: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, *command, "--help"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_every_flag_of_every_command_is_on_a_page() -> None:
+    """A flag a script takes and no page explains is a flag a teacher never finds (the docs tell the truth)."""
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in PAGES)
+    commands = [(script,) for script in SCRIPTS] + [("-m", "pedpatterns.labelstudio"), ("-m", "pedpatterns", "doctor")]
+    subcommands = re.findall(r"^ {4}(\w+) ", _help("-m", "pedpatterns.labelstudio").split("команды:")[1], re.M)
+    assert {"setup", "export", "queue", "backend", "questions"} <= set(subcommands)
+    commands += [("-m", "pedpatterns.labelstudio", name) for name in subcommands]
+    targets = re.findall(r"^ {2}([a-z][\w-]*) ", _help("tools/make.py").split("команды:")[1], re.M)
+    assert {"demo", "test", "docs", "screenshots"} <= set(targets)
+    missing = {" ".join(c): [f for f in sorted(set(FLAG.findall(_help(*c))) - {"--help"})
+                             if not re.search(re.escape(f) + r"(?![\w-])", pages)] for c in commands}
+    named = [rf"`{re.escape(t)}`|make(\.py)? {re.escape(t)}(?![\w-])" for t in targets]  # a table row or a command
+    missing["tools/make.py"] = [t for t, pattern in zip(targets, named, strict=True) if not re.search(pattern, pages)]
+    assert not {c: m for c, m in missing.items() if m}
