@@ -40,14 +40,14 @@ def hold_file(path: Path, what: str, *, wait: float = DEFAULT_WAIT_SECONDS) -> I
         try:
             lock.acquire(timeout=QUIET_WAIT_SECONDS)
         except Timeout:
-            print(f"Жду: {what} сейчас занят другим запуском pedpatterns…",
+            print(f"Жду: {what} — здесь сейчас работает другой запуск pedpatterns…",
                   file=sys.stderr, flush=True)
             try:
                 lock.acquire(timeout=wait)
             except Timeout:
                 raise UserError(
-                    f"{what[:1].upper()}{what[1:]} занят другим запуском дольше {wait / 60:.0f} мин. "
-                    "Дождитесь, пока он закончится (или закройте его, если он завис), и повторите."
+                    f"{what[:1].upper()}{what[1:]} — здесь дольше {wait / 60:.0f} мин работает другой запуск "
+                    "pedpatterns. Дождитесь, пока он закончится (или закройте его, если он завис), и повторите."
                 ) from None
     try:
         yield

@@ -270,7 +270,7 @@ def test_a_run_that_must_wait_says_so(lesson: dict, tmp_path: Path) -> None:
         while not any("Жду" in line for line in lines) and time.monotonic() < deadline:
             assert process.poll() is None, "".join(lines)
             time.sleep(0.2)
-        assert any("Жду" in line and "занят другим запуском" in line for line in lines), "".join(lines)
+        assert any("Жду" in line and "работает другой запуск" in line for line in lines), "".join(lines)
         time.sleep(1)  # a fixed wait is the point: an absence (no cutting) has no moment to poll for
         assert process.poll() is None  # still waiting, not cutting over the other run
     finally:
