@@ -489,7 +489,7 @@ NOT_NUMERIC = {
     "--help", "--root", "--yes", "--all", "--force", "--film", "--part", "--patterns", "--whisper-model",
     "--language", "--asr-engine", "--labels", "--split-by", "--dry-run", "--public", "--repo", "--license",
     "--tag", "--video", "--retrain", "--mode", "--weights", "--fine-tune", "--trust-mlb-pkl",
-    "--all-films", "--cluster", "--speakers",
+    "--all-films", "--cluster", "--speakers", "--anonymise",
 }
 PROCESSING = [("--part-minutes", ("0", "0.05", "inf", "nan", "601")), ("--segment-seconds", ("0.5", "-inf")),
               ("--asr-batch-size", ("-1", "257")), ("--beam-size", ("0", "51", "2.5"))]
