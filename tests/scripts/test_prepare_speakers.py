@@ -15,6 +15,7 @@ from pedpatterns.prepare import speakers
 from pedpatterns.schema import SPEAKER_COLUMNS, read_segment_rows
 from pedpatterns.testing import dialogues
 from tests.support.media import bundled_tiny_en, make_video
+from tests.support.outputs import documented_fields
 from tests.support.programs import require_program
 from tests.support.scripts import Result
 
@@ -52,6 +53,8 @@ def test_two_voices_are_told_apart_end_to_end(fresh_project: Layout, script: Cal
     assert score.accuracy >= 0.9 and abs(score.teacher_share - score.true_teacher_share) <= 0.05, score
     spoken = {w.get("speaker") for w in transcript["words"]}
     assert spoken == {speakers.TEACHER, speakers.PUPIL}
+    documented = documented_fields("transcript.json")  # what Part 1 really writes is what docs/outputs.md says
+    assert set(transcript) <= set(documented), set(transcript) - set(documented)
 
     rows = read_segment_rows(fresh_project.segments_csv(part))
     assert all(set(SPEAKER_COLUMNS) <= set(row) for row in rows)

@@ -18,6 +18,7 @@ from pedpatterns.labelstudio import agreement, tasks
 from pedpatterns.layout import Layout
 from pedpatterns.report import build as report_build
 from pedpatterns.report import lessonmetrics, talk, timeline
+from tests.support.outputs import documented_fields
 from tests.support.tools import REPO, load_tool
 
 docs = load_tool("docs")
@@ -89,13 +90,6 @@ def test_make_docs_is_a_command_with_make_and_without() -> None:
     assert re.search(r'^    "docs": \(', (REPO / "tools" / "make.py").read_text(encoding="utf-8"), re.M)
 
 
-def _documented_fields(heading: str) -> dict[str, str]:
-    """The rows of the hand-written table under ``### heading`` in docs/outputs.md: each `field` → its row."""
-    section = OUTPUTS.read_text(encoding="utf-8").split(f"### {heading}\n", 1)[1].split("\n#", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
-    return {field: row for row in rows for field in re.findall(r"`(\w+)`", row.split(" | ")[0])}
-
-
 def test_report_json_carries_only_documented_fields(tmp_path: Path) -> None:
     """A report made by the real code, with voices and a question: every key (and every question's) is on the page."""
     import json
@@ -108,7 +102,7 @@ def test_report_json_carries_only_documented_fields(tmp_path: Path) -> None:
     with_speakers(layout, part, TURNS)
     report_of(layout, part)
     written = json.loads(layout.report_json("Урок 1").read_text(encoding="utf-8"))
-    documented = _documented_fields("report.json")
+    documented = documented_fields("report.json")
     assert set(written) <= set(documented), set(written) - set(documented)
     assert written["questions"], "the known lesson asks a question"
     question_row = documented["questions"]
