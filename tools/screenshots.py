@@ -45,6 +45,7 @@ IMAGES = ROOT / "docs" / "images"
 RECORD = IMAGES / "screenshots.json"
 REPORT_PNG = "report.png"
 REPORT_TALK_PNG = "report-questions.png"
+REPORT_MOMENTS_PNG = "report-moments.png"
 LABELSTUDIO_PNG = "labelstudio.png"
 WIDTH = 1280
 MAX_BYTES = 400_000
@@ -290,18 +291,20 @@ SECTION_BOX = """(() => {
 
 
 def shoot_report(chromium: Browser, report: Path) -> dict[str, bytes]:
-    """The top of the report (the notice and the lesson's cards), and its block of questions and waits."""
+    """The top of the report (the notice and the lesson's cards), its questions and waits, its moments."""
     chromium.open_page(1000)
     chromium.navigate(report.as_uri())
     chromium.wait_for("document.fonts.status === 'loaded' && [...document.images].every(i => i.complete)",
                       "картинки отчёта")
     pictures = {REPORT_PNG: chromium.screenshot({"x": 0, "y": 0, "width": WIDTH, "height": 1000})}
-    wanted = ["Вопросы и ожидание ответа"]
-    box = chromium.evaluate(SECTION_BOX % (json.dumps(wanted, ensure_ascii=False), WIDTH))
-    if box is None:
-        raise Failure(f"В отчёте нет разделов {', '.join(wanted)}: поправьте tools/screenshots.py под новую страницу.")
-    box["height"] = min(box["height"], 1400)
-    pictures[REPORT_TALK_PNG] = chromium.screenshot(box)
+    for name, wanted in ((REPORT_TALK_PNG, ["Вопросы и ожидание ответа"]),
+                         (REPORT_MOMENTS_PNG, ["Моменты, которые стоит посмотреть"])):
+        box = chromium.evaluate(SECTION_BOX % (json.dumps(wanted, ensure_ascii=False), WIDTH))
+        if box is None:
+            raise Failure(f"В отчёте нет разделов {', '.join(wanted)}: поправьте tools/screenshots.py под новую "
+                          "страницу.")
+        box["height"] = min(box["height"], 1400)
+        pictures[name] = chromium.screenshot(box)
     return pictures
 
 

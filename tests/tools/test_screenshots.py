@@ -29,7 +29,7 @@ def test_the_pictures_are_of_the_current_pages() -> None:
 
 def test_every_picture_is_there_small_and_as_recorded() -> None:
     images = record()["images"]
-    assert set(images) == {tool.REPORT_PNG, tool.REPORT_TALK_PNG, tool.LABELSTUDIO_PNG}
+    assert set(images) == {tool.REPORT_PNG, tool.REPORT_TALK_PNG, tool.REPORT_MOMENTS_PNG, tool.LABELSTUDIO_PNG}
     for name, meta in images.items():
         path = tool.IMAGES / name
         assert path.stat().st_size == meta["bytes"] <= tool.MAX_BYTES, name
