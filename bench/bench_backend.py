@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,6 +49,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import backend as live
 from pedpatterns.models import textmodel
 from pedpatterns.models.options import BackendOptions
+from pedpatterns.testing.serving import backend_served
 from pedpatterns.testing.synthetic import labelled_features, make_processed_part, write_ls_csv
 
 GOAL_PREDICT_S = 1.0  # opening a task: the expert waits for the suggestion
@@ -128,22 +128,12 @@ def webhook_payload(annotation_id: int, task: dict[str, Any], choices: list[str]
 @contextlib.contextmanager
 def served(layout: Layout, options: BackendOptions, log: list[str]) -> Iterator[tuple[live.LiveBackend, str]]:
     """The backend over real HTTP on a free port, as ``python -m pedpatterns.labelstudio backend`` serves it."""
-    from waitress import create_server
-
     backend = live.LiveBackend(layout, options, log=log.append)
     if not backend.wait_idle(600):
-        raise RuntimeError("первое обучение не закончилось за 10 мин")
-    server = create_server(live.create_app(backend), host="127.0.0.1", port=0, threads=4,
-                           ident="pedpatterns-backend")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield backend, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        # A handler thread wakes waitress' loop after its last answer; closing under it prints "Bad file descriptor".
-        time.sleep(0.3)
-        server.close()
         backend.close()
+        raise RuntimeError("первое обучение не закончилось за 10 мин")
+    with backend_served(backend) as url:
+        yield backend, url
 
 
 def session() -> requests.Session:

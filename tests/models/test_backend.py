@@ -7,7 +7,6 @@ labelled by two experts; the audio/text model learns the cue words that mark eac
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from pedpatterns.layout import Layout
 from pedpatterns.models import backend as live
 from pedpatterns.models import queue
 from pedpatterns.models.options import BackendOptions
+from pedpatterns.testing.serving import backend_served
 from tests.support.research import make_queue_project
 from tests.support.waiting import wait_until
 
@@ -45,19 +45,11 @@ def project(tmp_path: Path) -> Layout:
 @pytest.fixture
 def service(project: Layout) -> Iterator[tuple[live.LiveBackend, str]]:
     """The backend served over real HTTP on a free port, as ``python -m pedpatterns.labelstudio backend`` does."""
-    from waitress import create_server
-
     lines: list[str] = []
     backend = live.LiveBackend(project, BackendOptions(retrain_every=4), log=lines.append)
     assert backend.wait_idle(120), lines  # the first model is learnt from labeled.csv at start
-    server = create_server(live.create_app(backend), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield backend, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        backend.close()
+    with backend_served(backend) as url:
+        yield backend, url
 
 
 def test_setup_and_predict_follow_label_studios_protocol(project: Layout, service: tuple) -> None:
