@@ -61,11 +61,7 @@ def test_one_voice_is_said_and_all_speech_is_the_teachers(tmp_path: Path) -> Non
     layout = Layout(tmp_path / "проект")
     part = make_known_lesson(layout, "Урок 1")
     with_speakers(layout, part, [{"start": 0.0, "end": 10.0, "speaker": "teacher"},
-                                 {"start": 16.0, "end": 30.0, "speaker": "teacher"}])
-    json_path = layout.transcript_json(part)
-    data = json.loads(json_path.read_text(encoding="utf-8"))
-    data["speakers"]["voices"] = 1
-    json_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+                                 {"start": 16.0, "end": 30.0, "speaker": "teacher"}], voices=1)
     report, page = report_of(layout, part)
     assert report["talk"]["pupil_s"] == 0 and report["talk"]["teacher_share"] == 0.8
     assert "Слышен один голос" in page
@@ -126,10 +122,7 @@ def test_silence_only_is_all_silence(tmp_path: Path) -> None:
     json_path = layout.transcript_json(part)
     data = json.loads(json_path.read_text(encoding="utf-8"))
     json_path.write_text(json.dumps({**data, "words": []}, ensure_ascii=False), encoding="utf-8")
-    with_speakers(layout, part, [])
-    data = json.loads(json_path.read_text(encoding="utf-8"))
-    data["speakers"]["voices"] = 0
-    json_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with_speakers(layout, part, [], voices=0)
     report, page = report_of(layout, part)
     assert report["talk"]["silence_share"] == 1.0 and report["talk"]["teacher_s"] == 0
     assert "Речи не слышно" in page

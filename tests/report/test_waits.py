@@ -187,11 +187,7 @@ def test_one_voice_heard_leaves_who_answered_unknown(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "проект")
     part = make_known_lesson(layout, "Урок 1")
     with_speakers(layout, part, [{"start": 0.0, "end": 10.0, "speaker": "teacher"},
-                                 {"start": 16.0, "end": 30.0, "speaker": "teacher"}])
-    path = layout.transcript_json(part)
-    transcript = json.loads(path.read_text(encoding="utf-8"))
-    transcript["speakers"]["voices"] = 1
-    path.write_text(json.dumps(transcript, ensure_ascii=False), encoding="utf-8")
+                                 {"start": 16.0, "end": 30.0, "speaker": "teacher"}], voices=1)
     data, page = report_of(layout, part)
     (question,) = data["questions"]
     assert question["broken_by"] == "unknown" and question["wait_s"] == 6.0 and question["asked_by"] is None

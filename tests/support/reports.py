@@ -12,11 +12,11 @@ TURNS = [{"start": 0.0, "end": 10.0, "speaker": "teacher"}, {"start": 16.0, "end
          {"start": 22.0, "end": 30.0, "speaker": "teacher"}]
 
 
-def with_speakers(layout: Layout, part: str, turns: list[dict] | None, note: str = "") -> None:
-    """Give the part's transcript the speakers Part 1 would write (no ``turns``: not separated)."""
+def with_speakers(layout: Layout, part: str, turns: list[dict] | None, note: str = "", voices: int = 2) -> None:
+    """Give the part's transcript the speakers Part 1 would write (no ``turns``: not separated; ``voices`` found)."""
     path = layout.transcript_json(part)
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["speakers"] = {"engine": "resemblyzer" if turns is not None else "none", "voices": 2, "note": note}
+    data["speakers"] = {"engine": "resemblyzer" if turns is not None else "none", "voices": voices, "note": note}
     if turns is not None:
         data["turns"] = turns
         for word in data["words"]:
