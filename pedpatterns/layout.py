@@ -281,7 +281,11 @@ class Layout:
         return [p for p in self.list_parts() if split_part_stem(p.stem)[0] == film_stem]
 
     def part_path(self, film_stem: str, number: int) -> Path:
-        return self.part_films / f"{part_stem(film_stem, number)}.mp4"
+        return self.part_film(part_stem(film_stem, number))
+
+    def part_film(self, part: str) -> Path:
+        """The film of a part named ``part`` (as in processed_data/): what the report and the .eaf play."""
+        return self.part_films / f"{part}.mp4"
 
     def parts_index(self, film_stem: str) -> Path:
         """The record of each part's true start and duration in the film (JSON)."""

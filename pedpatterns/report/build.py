@@ -156,7 +156,7 @@ def _add_moments(layout: Layout, report: dict[str, Any], part_starts: dict[str, 
     chosen, missing = moments.choose_moments(report, part_starts)
     home = layout.report_dir(report["video"])
     for moment in chosen:
-        film = layout.part_films / f"{moment['part']}.mp4" if moment["part"] else None
+        film = layout.part_film(moment["part"]) if moment["part"] else None
         moment["film"] = relative_link(film, home) if film is not None and film.is_file() else None
     report["moments"], report["moments_missing"] = chosen, missing
 
@@ -219,20 +219,21 @@ def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return spreadsheet.csv_text(header, rows)
 
 
-def metrics_csv(report: dict[str, Any]) -> str:
-    """The lesson metrics, one per row: key, Russian name, value, unit, meaning."""
-    rows = [
-        [key, name, report["summary"][key], unit, meaning, references.reference_text(key)]
-        for key, (name, unit, meaning) in lessonmetrics.METRICS.items()
-    ]
+def _metric_rows_csv(values: dict[str, Any], table: dict[str, tuple[str, str, str]]) -> str:
+    """One number per row (:data:`METRIC_ROW_COLUMNS`): key, Russian name, value, unit, meaning, reference."""
+    rows = [[key, name, values.get(key), unit, meaning, references.reference_text(key)]
+            for key, (name, unit, meaning) in table.items()]
     return _csv_text(list(METRIC_ROW_COLUMNS), rows)
+
+
+def metrics_csv(report: dict[str, Any]) -> str:
+    """The lesson metrics (lesson_metrics.csv)."""
+    return _metric_rows_csv(report["summary"], lessonmetrics.METRICS)
 
 
 def talk_csv(report: dict[str, Any]) -> str:
-    """Who talks, one number per row (teacher_share…); empty values when the voices were not separated."""
-    rows = [[key, name, report["talk"].get(key), unit, meaning, references.reference_text(key)]
-            for key, (name, unit, meaning) in talk.TALK_METRICS.items()]
-    return _csv_text(list(METRIC_ROW_COLUMNS), rows)
+    """Who talks (who_talks.csv: teacher_share…); empty values when the voices were not separated."""
+    return _metric_rows_csv(report["talk"], talk.TALK_METRICS)
 
 
 def segments_csv(report: dict[str, Any]) -> str:

@@ -250,7 +250,7 @@ def write_part_files(
         IMAGE_MODEL: image_model_patterns(layout, part, threshold),
     }
     tiers, duration = part_tiers(transcript, segments, patterns)
-    media = layout.part_films / f"{part}.mp4"
+    media = layout.part_film(part)
     stem = name or part
     return [
         write_textgrid(folder / f"{stem}{TEXTGRID_SUFFIX}", tiers, duration),
